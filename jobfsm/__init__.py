@@ -1,0 +1,67 @@
+"""jobfsm: a run-status state machine engine for Azure ML style jobs.
+
+The public API is re-exported here; the implementation lives in the
+submodules (``lifecycle``, ``machine``, ``job``, ``validate``, ``yamlio``,
+``diagrams``, ``cli``, ``errors``).
+"""
+
+from jobfsm.errors import (
+    IllegalTransitionError,
+    InvalidHistoryError,
+    JobFileError,
+    JobFSMError,
+    LifecycleDefinitionError,
+    ReadOnlyAttributeError,
+    UnknownEventError,
+    UnknownStatusError,
+)
+from jobfsm.job import (
+    CommandJob,
+    GenericJob,
+    Job,
+    JobService,
+    JobServiceType,
+    PipelineJob,
+    SweepJob,
+    SystemData,
+)
+from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Edge, EventSpec, JobStatus, Lifecycle
+from jobfsm.machine import HistoryEntry, Observer, add_observer, remove_observer
+from jobfsm.names import generate_name
+
+__all__ = [
+    "DEFAULT_LIFECYCLE",
+    "CommandJob",
+    "Edge",
+    "EventSpec",
+    "GenericJob",
+    "HistoryEntry",
+    "IllegalTransitionError",
+    "InvalidHistoryError",
+    "Job",
+    "JobFSMError",
+    "JobFileError",
+    "JobService",
+    "JobServiceType",
+    "JobStatus",
+    "Lifecycle",
+    "LifecycleDefinitionError",
+    "Observer",
+    "PipelineJob",
+    "ReadOnlyAttributeError",
+    "SweepJob",
+    "SystemData",
+    "UnknownEventError",
+    "UnknownStatusError",
+    "add_observer",
+    "generate_name",
+    "remove_observer",
+]
+
+# -- YAML (jobfsm.yamlio) --
+
+# -- validation (jobfsm.validate) --
+
+# -- diagrams (jobfsm.diagrams) --
+
+__version__ = "0.1.0"

@@ -1,0 +1,172 @@
+"""The exceptions jobfsm raises, all in one tree.
+
+Every class derives from :class:`JobFSMError` *and* from the builtin exception a
+caller would naturally catch for that failure, so ``except ValueError`` keeps
+working for code that does not know about jobfsm::
+
+    JobFSMError(Exception)
+    ├── LifecycleDefinitionError(ValueError)   a lifecycle value is inconsistent
+    ├── UnknownStatusError(ValueError)         a status name the lifecycle lacks
+    ├── UnknownEventError(ValueError)          an event name the lifecycle lacks
+    ├── IllegalTransitionError(RuntimeError)   event not allowed in current status
+    ├── InvalidHistoryError(ValueError)        a restored history that does not fit
+    ├── ReadOnlyAttributeError(AttributeError) assigning status, id, type, ...
+    └── JobFileError(ValueError)               a job file / stream cannot be read
+
+Each error keeps the values it talks about as attributes (``job``, ``from_``,
+``event``, ``to``, ``allowed``, ...) so that a scheduler can react without
+parsing the message.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+
+__all__ = [
+    "IllegalTransitionError",
+    "InvalidHistoryError",
+    "JobFSMError",
+    "JobFileError",
+    "LifecycleDefinitionError",
+    "ReadOnlyAttributeError",
+    "UnknownEventError",
+    "UnknownStatusError",
+    "closest",
+]
+
+
+def closest(value: str, candidates: Iterable[str]) -> str | None:
+    """Return the candidate most like *value* (case-insensitive), or ``None``."""
+    pool = list(candidates)
+    lowered = {c.lower(): c for c in pool}
+    if value.lower() in lowered:
+        return lowered[value.lower()]
+    match = difflib.get_close_matches(value.lower(), list(lowered), n=1, cutoff=0.6)
+    return lowered[match[0]] if match else None
+
+
+def _quoted(names: Iterable[str]) -> str:
+    return ", ".join(repr(str(n)) for n in names)
+
+
+class JobFSMError(Exception):
+    """Base class of every error raised by jobfsm."""
+
+
+class LifecycleDefinitionError(JobFSMError, ValueError):
+    """A lifecycle definition breaks one or more rules; ``problems`` lists them all."""
+
+    def __init__(self, name: str, problems: Sequence[str]) -> None:
+        self.name = name
+        self.problems = tuple(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(
+            f"lifecycle {name!r} is not valid ({len(self.problems)} problem(s)):\n{lines}"
+        )
+
+
+class UnknownStatusError(JobFSMError, ValueError):
+    """A status that the lifecycle does not define."""
+
+    def __init__(self, status: object, known: Sequence[str], *, where: str = "") -> None:
+        self.status = status
+        self.known = tuple(str(k) for k in known)
+        self.suggestion = closest(status, self.known) if isinstance(status, str) else None
+        hint = f"; did you mean {self.suggestion!r}?" if self.suggestion else ""
+        prefix = f"{where}: " if where else ""
+        super().__init__(
+            f"{prefix}unknown status {status!r}{hint} (known statuses: {_quoted(self.known)})"
+        )
+
+
+class UnknownEventError(JobFSMError, ValueError):
+    """An event name that the lifecycle does not define."""
+
+    def __init__(self, event: str, known: Sequence[str]) -> None:
+        self.event = event
+        self.known = tuple(known)
+        self.suggestion = closest(event, self.known)
+        hint = f"; did you mean {self.suggestion!r}?" if self.suggestion else ""
+        super().__init__(f"unknown event {event!r}{hint} (known events: {_quoted(self.known)})")
+
+
+class IllegalTransitionError(JobFSMError, RuntimeError):
+    """An event that is not allowed from the job's current status.
+
+    ``RuntimeError`` is the builtin for "valid request, wrong moment", which is
+    exactly this: the event exists but the job is in a status that refuses it.
+    The job is left unchanged.
+    """
+
+    def __init__(
+        self,
+        job: str | None,
+        from_: str,
+        event: str,
+        allowed: Sequence[str],
+        *,
+        to: str | None = None,
+        reason: str = "",
+    ) -> None:
+        self.job = job
+        self.from_ = from_
+        self.event = event
+        self.to = to
+        self.allowed = tuple(allowed)
+        who = f"job {job!r}: " if job else ""
+        target = f" to {str(to)!r}" if to else ""
+        if reason:
+            detail = reason
+        elif self.allowed:
+            detail = f"allowed events: {_quoted(self.allowed)}"
+        else:
+            detail = "terminal: no events allowed"
+        super().__init__(
+            f"{who}event {event!r}{target} is not allowed from {str(from_)!r} ({detail})"
+        )
+
+
+class InvalidHistoryError(JobFSMError, ValueError):
+    """A status history given to ``Job.restore`` that the lifecycle cannot produce."""
+
+    def __init__(self, index: int, message: str) -> None:
+        self.index = index
+        super().__init__(f"history entry {index}: {message}")
+
+
+class ReadOnlyAttributeError(JobFSMError, AttributeError):
+    """Assignment to an attribute the service owns (status, id, type, ...)."""
+
+    def __init__(self, attribute: str, hint: str) -> None:
+        self.attribute = attribute
+        super().__init__(f"{attribute!r} is read-only: {hint}", name=attribute)
+
+
+class JobFileError(JobFSMError, ValueError):
+    """A job document that cannot be loaded; names the file, line and column."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        self.file = file
+        self.line = line
+        self.column = column
+        self.reason = message
+        where = file or "<stream>"
+        if line is not None:
+            where += f":{line}"
+            if column is not None:
+                where += f":{column}"
+        super().__init__(f"{where}: {message}")
+
+
+# -- YAML file errors (jobfsm.yamlio) ---------------------------------------------
+
+
+# -- validation input errors (jobfsm.validate) -------------------------------------

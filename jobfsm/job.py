@@ -1,0 +1,595 @@
+"""attrs job classes modelled on the Azure ML SDK v2 ``Job`` and its subclasses.
+
+A job holds its fields, a status slot, its history and (once it is first
+used from several threads) a lock. The state machine itself is shared by all
+jobs of a lifecycle (see :mod:`jobfsm.machine`); a job only points at it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import os
+import re
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any, ClassVar, Generic, NoReturn, TypeVar, overload
+
+import attrs
+
+from jobfsm.errors import InvalidHistoryError, ReadOnlyAttributeError
+from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Lifecycle
+from jobfsm.machine import Engine, HistoryEntry, Observer, engine_for
+from jobfsm.names import generate_name
+
+__all__ = [
+    "CommandJob",
+    "GenericJob",
+    "Job",
+    "JobService",
+    "JobServiceType",
+    "PipelineJob",
+    "SweepJob",
+    "SystemData",
+]
+
+
+class JobServiceType(enum.StrEnum):
+    """Kinds of services a job can expose (spellings as Azure ML writes them)."""
+
+    SSH = "ssh"
+    TENSOR_BOARD = "tensor_board"
+    JUPYTER_LAB = "jupyter_lab"
+    VS_CODE = "vs_code"
+    CUSTOM = "custom"
+    STUDIO = "Studio"
+    TRACKING = "Tracking"
+    RAY_DASHBOARD = "RayDashboard"
+
+
+def _service_type(value: str | None) -> JobServiceType | None:
+    return None if value is None else JobServiceType(value)
+
+
+def _nodes(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value not in (None, "all"):
+        raise ValueError(f"{attribute.name} must be 'all' or None, got {value!r}")
+
+
+@attrs.define(kw_only=True, on_setattr=attrs.setters.NO_OP)
+class JobService:
+    """An endpoint a running job exposes (SSH, TensorBoard, Studio, ...).
+
+    Unknown keyword arguments are kept in ``extras`` and dumped back.
+    """
+
+    endpoint: str | None = None
+    job_service_type: JobServiceType | None = attrs.field(default=None, converter=_service_type)
+    nodes: str | None = attrs.field(default=None, validator=_nodes)
+    status: str | None = None
+    port: int | None = None
+    properties: dict[str, Any] = attrs.field(factory=dict)
+    extras: dict[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.frozen(kw_only=True)
+class SystemData:
+    """Who created and last modified a resource, and when (``creation_context``)."""
+
+    created_by: str | None = None
+    created_by_type: str | None = None
+    created_at: datetime | None = None
+    last_modified_by: str | None = None
+    last_modified_by_type: str | None = None
+    last_modified_at: datetime | None = None
+
+
+def _services(value: Mapping[str, Any] | None) -> dict[str, JobService]:
+    if not value:
+        return {}
+    return {
+        key: svc if isinstance(svc, JobService) else JobService(**svc) for key, svc in value.items()
+    }
+
+
+_DEFAULT_ENGINE = engine_for(DEFAULT_LIFECYCLE)
+_LOCK_INIT = threading.Lock()
+_ARM_ID = re.compile(
+    r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/"
+    r"Microsoft\.MachineLearningServices/workspaces/(?P<ws>[^/]+)/jobs/(?P<name>[^/]+)$",
+    re.IGNORECASE,
+)
+
+_T = TypeVar("_T")
+
+
+class _read_only(Generic[_T]):
+    """A property whose assignment raises :class:`ReadOnlyAttributeError` with a hint."""
+
+    def __init__(self, fget: Callable[[Any], _T]) -> None:
+        self.fget = fget
+        self.__doc__ = fget.__doc__
+        self.name = fget.__name__
+
+    @overload
+    def __get__(self, obj: None, objtype: type | None = None) -> _read_only[_T]: ...
+    @overload
+    def __get__(self, obj: object, objtype: type | None = None) -> _T: ...
+    def __get__(self, obj: object, objtype: type | None = None) -> _T | _read_only[_T]:
+        return self if obj is None else self.fget(obj)
+
+    def __set__(self, obj: object, value: object) -> NoReturn:
+        raise ReadOnlyAttributeError(self.name, _READ_ONLY_HINTS[self.name])
+
+
+_READ_ONLY_HINTS = {
+    "status": "fire a lifecycle event instead, e.g. job.run() or job.fire('run')",
+    "type": "it is fixed by the job class",
+    "id": "the service assigns it; use assign_id() after submission",
+    "base_path": "it is the folder the job was loaded from",
+    "creation_context": "the service records it",
+    "log_files": "the service records them",
+    "studio_url": "it is derived from the Studio service or the id",
+    "history": "it records applied events",
+    "lifecycle": "a job keeps the lifecycle it was created with",
+}
+
+
+@attrs.define(init=False, eq=True, kw_only=True, on_setattr=attrs.setters.NO_OP)
+class Job:
+    """Base class of all jobs; instantiate a subclass such as :class:`CommandJob`.
+
+    Args:
+        name: Unique name; generated at submission (``start``) when missing.
+        display_name: Name shown in Studio.
+        description: Free text.
+        tags: Tag dictionary.
+        properties: Property dictionary.
+        experiment_name: Defaults at submission to the current folder's name
+            without spaces (``"Default"`` when that is empty).
+        compute: Compute target.
+        services: Name -> :class:`JobService` (or a mapping of its fields).
+        lifecycle: The lifecycle whose events drive ``status``.
+        **kwargs: Subclass fields, read-only fields restored from storage
+            (``id``, ``creation_context``, ``log_files``, ``base_path``) and any
+            other keyword, which is kept in ``extras`` and dumped back.
+
+    Raises:
+        TypeError: when ``Job`` itself is instantiated.
+    """
+
+    TYPE: ClassVar[str] = ""
+
+    name: str | None = None
+    display_name: str | None = None
+    description: str | None = None
+    tags: dict[str, Any] = attrs.field(factory=dict)
+    properties: dict[str, Any] = attrs.field(factory=dict)
+    experiment_name: str | None = None
+    compute: str | None = None
+    services: dict[str, JobService] = attrs.field(factory=dict)
+    extras: dict[str, Any] = attrs.field(factory=dict)
+
+    _base_path: Path | None = attrs.field(default=None, alias="base_path", eq=False)
+    _creation_context: SystemData | None = attrs.field(default=None, alias="creation_context")
+    _id: str | None = attrs.field(default=None, alias="id")
+    _log_files: dict[str, str] | None = attrs.field(default=None, alias="log_files")
+    _engine: Engine = attrs.field(default=_DEFAULT_ENGINE, alias="engine", eq=False, repr=False)
+    _status: enum.StrEnum = attrs.field(init=False)
+    _history: list[HistoryEntry] | None = attrs.field(init=False, default=None)
+    _lock: threading.RLock | None = attrs.field(init=False, default=None, eq=False, repr=False)
+    _observers: list[Observer] | None = attrs.field(init=False, default=None, eq=False, repr=False)
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        display_name: str | None = None,
+        description: str | None = None,
+        tags: dict[str, Any] | None = None,
+        properties: dict[str, Any] | None = None,
+        experiment_name: str | None = None,
+        compute: str | None = None,
+        services: Mapping[str, JobService | Mapping[str, Any]] | None = None,
+        lifecycle: Lifecycle = DEFAULT_LIFECYCLE,
+        **kwargs: Any,
+    ) -> None:
+        # Concrete classes get a generated constructor (see _constructor); only
+        # the abstract base (or a subclass that forgot the decorator) lands here.
+        raise TypeError(
+            f"{type(self).__name__} cannot be instantiated directly; use one of "
+            "CommandJob, PipelineJob, SweepJob or GenericJob"
+        )
+
+    # -- read-only attributes ------------------------------------------------
+
+    @_read_only
+    def type(self) -> str:
+        """The Azure ML job type (``command``, ``pipeline``, ``sweep``, ...)."""
+        return self.TYPE
+
+    @_read_only
+    def status(self) -> enum.StrEnum:
+        """Current status, a member of the lifecycle's status enum."""
+        return self._status
+
+    @_read_only
+    def history(self) -> tuple[HistoryEntry, ...]:
+        """Applied events, oldest first."""
+        return tuple(self._history or ())
+
+    @_read_only
+    def lifecycle(self) -> Lifecycle:
+        """The lifecycle this job follows."""
+        return self._engine.lifecycle
+
+    @_read_only
+    def base_path(self) -> Path:
+        """The folder the job was loaded from, else the current directory."""
+        return self._base_path if self._base_path is not None else Path.cwd()
+
+    @_read_only
+    def creation_context(self) -> SystemData | None:
+        """Creation and modification metadata, once the service has recorded it."""
+        return self._creation_context
+
+    @_read_only
+    def id(self) -> str | None:
+        """The ARM id, once assigned."""
+        return self._id
+
+    @_read_only
+    def log_files(self) -> dict[str, str] | None:
+        """Log name -> URL or path."""
+        return self._log_files
+
+    @_read_only
+    def studio_url(self) -> str | None:
+        """The Studio service's endpoint, else a URL derived from ``id``."""
+        for service in self.services.values():
+            if service.job_service_type is JobServiceType.STUDIO and service.endpoint:
+                return service.endpoint
+        match = _ARM_ID.match(self._id or "")
+        if not match:
+            return None
+        return (
+            f"https://ml.azure.com/runs/{match['name']}?wsid=/subscriptions/{match['sub']}"
+            f"/resourcegroups/{match['rg']}/workspaces/{match['ws']}"
+        )
+
+    def assign_id(self, subscription_id: str, resource_group: str, workspace: str) -> str:
+        """Set ``id`` to the ARM id of this job in *workspace* and return it.
+
+        Raises:
+            ValueError: when the job has no name yet (submit it first).
+        """
+        if not self.name:
+            raise ValueError("a job needs a name before it gets an id; fire 'start' first")
+        self._id = (
+            f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}/providers/"
+            f"Microsoft.MachineLearningServices/workspaces/{workspace}/jobs/{self.name}"
+        )
+        return self._id
+
+    # -- events --------------------------------------------------------------
+
+    def _get_lock(self) -> threading.RLock:
+        lock = self._lock
+        if lock is None:
+            with _LOCK_INIT:
+                lock = self._lock
+                if lock is None:
+                    lock = threading.RLock()
+                    self._lock = lock
+        return lock
+
+    def fire(self, event: str, *, to: str | None = None) -> enum.StrEnum:
+        """Apply *event* and return the new status.
+
+        The change is atomic for this job: concurrent callers are serialised
+        on the job's own lock, and if an observer raises, the status and the
+        history are put back before the exception propagates.
+
+        Args:
+            event: An event name of the job's lifecycle.
+            to: For events with several destinations (``resume``), the target;
+                by default the status held before.
+
+        Raises:
+            UnknownEventError: the lifecycle has no such event.
+            IllegalTransitionError: the event is not allowed from the current status.
+        """
+        with self._get_lock():
+            return self._fire_locked(event, to)
+
+    def _fire_locked(self, event: str, to: str | None) -> enum.StrEnum:
+        engine = self._engine
+        if self._status != engine.lifecycle.initial:
+            return engine.fire(self, event, to)
+        # Leaving the initial status is the submission: apply the defaults
+        # azure-ai-ml applies then, and take them back if the event fails.
+        saved = (self.name, self.experiment_name)
+        if self.name is None:
+            self.name = generate_name()
+        if self.experiment_name is None:
+            self.experiment_name = Path.cwd().name.replace(" ", "") or "Default"
+        try:
+            return engine.fire(self, event, to)
+        except BaseException:
+            self.name, self.experiment_name = saved
+            raise
+
+    async def afire(self, event: str, *, to: str | None = None) -> enum.StrEnum:
+        """Like :meth:`fire`, for coroutines: never blocks the event loop on the lock.
+
+        When another thread holds the job's lock, the wait happens in a worker
+        thread; otherwise the event is applied inline.
+        """
+        lock = self._get_lock()
+        if lock.acquire(blocking=False):
+            try:
+                return self._fire_locked(event, to)
+            finally:
+                lock.release()
+        return await asyncio.to_thread(self.fire, event, to=to)
+
+    def can(self, event: str) -> bool:
+        """Whether *event* may be fired from the current status."""
+        return event in self._engine.lifecycle.table[self._status]
+
+    @property
+    def allowed_events(self) -> tuple[str, ...]:
+        """Events that may be fired from the current status."""
+        return self._engine.allowed_events(self._status)
+
+    def add_observer(self, observer: Observer) -> None:
+        """Call ``observer(job, entry)`` after each status change of this job.
+
+        An observer that raises undoes the change (status and history) and the
+        exception reaches the caller of :meth:`fire`.
+        """
+        with self._get_lock():
+            observers = list(self._observers or ())
+            observers.append(observer)
+            self._observers = observers
+
+    def remove_observer(self, observer: Observer) -> None:
+        """Stop calling *observer*; raises ``ValueError`` when it was not added."""
+        with self._get_lock():
+            observers = list(self._observers or ())
+            observers.remove(observer)
+            self._observers = observers or None
+
+    def restore(self, status: str, history: Iterable[HistoryEntry] = ()) -> None:
+        """Put the job at *status* with *history*, firing no event and no observer.
+
+        This is for persistence layers (YAML loading, databases). The history
+        must be a chain of edges of the lifecycle ending at *status*.
+
+        Raises:
+            UnknownStatusError: *status* (or a status in *history*) is not known.
+            InvalidHistoryError: the history is not a chain of lifecycle edges
+                ending at *status*.
+        """
+        lifecycle = self._engine.lifecycle
+        target = lifecycle.status(status)
+        entries = list(history)
+        edges = {(e.source, e.event, e.dest) for e in lifecycle.edges}
+        previous = None
+        for index, entry in enumerate(entries):
+            src, dst = lifecycle.status(entry.from_), lifecycle.status(entry.to)
+            if (src, entry.event, dst) not in edges:
+                raise InvalidHistoryError(
+                    index, f"{src} --{entry.event}--> {dst} is not an edge of {lifecycle.name!r}"
+                )
+            if previous is not None and previous != src:
+                raise InvalidHistoryError(
+                    index, f"starts at {src} but the entry before ended at {previous}"
+                )
+            previous = dst
+            entries[index] = HistoryEntry(src, dst, entry.event, entry.at)
+        if previous is not None and previous != target:
+            raise InvalidHistoryError(
+                len(entries) - 1, f"ends at {previous} but the status is {target}"
+            )
+        with self._get_lock():
+            self._status = target
+            self._history = entries or None
+
+    # One typed method per event of the default lifecycle (a test keeps this
+    # list equal to DEFAULT_LIFECYCLE.event_names).
+
+    def start(self) -> enum.StrEnum:
+        """Submit: NotStarted -> Starting (applies the name/experiment defaults)."""
+        return self.fire("start")
+
+    def provision(self) -> enum.StrEnum:
+        """Starting -> Provisioning."""
+        return self.fire("provision")
+
+    def prepare(self) -> enum.StrEnum:
+        """Starting or Provisioning -> Preparing."""
+        return self.fire("prepare")
+
+    def queue(self) -> enum.StrEnum:
+        """Preparing -> Queued."""
+        return self.fire("queue")
+
+    def run(self) -> enum.StrEnum:
+        """Queued -> Running."""
+        return self.fire("run")
+
+    def finalize(self) -> enum.StrEnum:
+        """Running -> Finalizing."""
+        return self.fire("finalize")
+
+    def complete(self) -> enum.StrEnum:
+        """Finalizing or CancelRequested -> Completed."""
+        return self.fire("complete")
+
+    def fail(self) -> enum.StrEnum:
+        """Any non-terminal status -> Failed."""
+        return self.fire("fail")
+
+    def request_cancel(self) -> enum.StrEnum:
+        """Any non-terminal status but CancelRequested -> CancelRequested."""
+        return self.fire("request_cancel")
+
+    def cancel(self) -> enum.StrEnum:
+        """CancelRequested -> Canceled."""
+        return self.fire("cancel")
+
+    def lose_heartbeat(self) -> enum.StrEnum:
+        """Any active status -> NotResponding."""
+        return self.fire("lose_heartbeat")
+
+    def resume(self, to: str | None = None) -> enum.StrEnum:
+        """NotResponding -> *to* (an active status; by default the one held before)."""
+        return self.fire("resume", to=to)
+
+    # -- YAML ----------------------------------------------------------------
+
+    def dump(self, dest: str | os.PathLike[str] | IO[str], **kwargs: Any) -> None:
+        """Write the job as YAML to a new file or an open text stream.
+
+        Raises:
+            FileExistsError: *dest* is a path that already exists (left untouched).
+            OSError: *dest* is a stream that is not writable.
+        """
+        from jobfsm.yamlio import dump_job  # yamlio imports this module
+
+        dump_job(self, dest, **kwargs)
+
+
+_JobT = TypeVar("_JobT", bound=type[Job])
+
+# Arguments the generated constructor converts rather than storing as given.
+_CONVERT = {
+    "services": "_services(services) if services else {}",
+    "base_path": "None if base_path is None else Path(base_path)",
+    "engine": "_DEFAULT_ENGINE if lifecycle is DEFAULT_LIFECYCLE else engine_for(lifecycle)",
+}
+
+
+def _constructor(cls: _JobT) -> _JobT:
+    """Give a concrete job class a constructor generated from its attrs fields.
+
+    Creating jobs is on a scheduler's hot path, so the constructor is built
+    once per class, like attrs' own: explicit keyword parameters for every
+    field, and the ``**kwargs`` dict it receives becomes ``extras`` as is.
+    """
+    params: list[str] = []
+    body: list[str] = []
+    env: dict[str, Any] = {
+        "_services": _services,
+        "Path": Path,
+        "_DEFAULT_ENGINE": _DEFAULT_ENGINE,
+        "DEFAULT_LIFECYCLE": DEFAULT_LIFECYCLE,
+        "engine_for": engine_for,
+    }
+    for field in attrs.fields(cls):
+        slot = field.name
+        if not field.init:
+            value = "self._engine.initial" if slot == "_status" else "None"
+        elif field.alias == "engine":
+            params.append("lifecycle=DEFAULT_LIFECYCLE")
+            value = _CONVERT["engine"]
+        elif field.alias == "extras":
+            params.append("extras=None")
+            value = "kwargs if extras is None else {**extras, **kwargs}"
+        elif isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
+            params.append(f"{field.alias}=None")
+            env[f"_factory_{slot}"] = field.default.factory
+            value = _CONVERT.get(
+                field.alias, f"_factory_{slot}() if {field.alias} is None else {field.alias}"
+            )
+        else:
+            if field.default is attrs.NOTHING:
+                params.append(field.alias)
+            else:
+                env[f"_default_{slot}"] = field.default
+                params.append(f"{field.alias}=_default_{slot}")
+            value = _CONVERT.get(field.alias, field.alias)
+        body.append(f"    self.{slot} = {value}")
+    # _status reads self._engine, so the engine must be assigned first.
+    body.sort(key=lambda line: not line.startswith("    self._engine ="))
+    source = f"def __init__(self, *, {', '.join(params)}, **kwargs):\n" + "\n".join(body)
+    exec(compile(source, f"<jobfsm constructor {cls.__name__}>", "exec"), env)
+    init = env["__init__"]
+    init.__qualname__ = f"{cls.__name__}.__init__"
+    init.__doc__ = Job.__init__.__doc__
+    setattr(cls, "__init__", init)  # noqa: B010 - mypy forbids assigning a method
+    return cls
+
+
+@_constructor
+@attrs.define(init=False, eq=True, kw_only=True, on_setattr=attrs.setters.NO_OP)
+class CommandJob(Job):
+    """A job that runs one command (``type: command``)."""
+
+    TYPE: ClassVar[str] = "command"
+
+    command: str | None = None
+    code: str | None = None
+    environment: Any = None
+    inputs: dict[str, Any] = attrs.field(factory=dict)
+    outputs: dict[str, Any] = attrs.field(factory=dict)
+    environment_variables: dict[str, Any] = attrs.field(factory=dict)
+    resources: Any = None
+    distribution: Any = None
+    limits: Any = None
+    identity: Any = None
+
+
+@_constructor
+@attrs.define(init=False, eq=True, kw_only=True, on_setattr=attrs.setters.NO_OP)
+class PipelineJob(Job):
+    """A graph of child jobs (``type: pipeline``)."""
+
+    TYPE: ClassVar[str] = "pipeline"
+
+    jobs: dict[str, Any] = attrs.field(factory=dict)
+    inputs: dict[str, Any] = attrs.field(factory=dict)
+    outputs: dict[str, Any] = attrs.field(factory=dict)
+    settings: dict[str, Any] = attrs.field(factory=dict)
+
+
+@_constructor
+@attrs.define(init=False, eq=True, kw_only=True, on_setattr=attrs.setters.NO_OP)
+class SweepJob(Job):
+    """A hyperparameter sweep over a trial job (``type: sweep``)."""
+
+    TYPE: ClassVar[str] = "sweep"
+
+    trial: Any = None
+    search_space: dict[str, Any] = attrs.field(factory=dict)
+    sampling_algorithm: Any = None
+    objective: Any = None
+    limits: Any = None
+    early_termination: Any = None
+    inputs: dict[str, Any] = attrs.field(factory=dict)
+    outputs: dict[str, Any] = attrs.field(factory=dict)
+
+
+@_constructor
+@attrs.define(init=False, eq=True, kw_only=True, on_setattr=attrs.setters.NO_OP)
+class GenericJob(Job):  # type: ignore[override]  # `type` is a required argument here
+    """Any other Azure ML job type (``automl``, ``spark``, ``finetuning``, ...).
+
+    Every field other than the common ones is kept in ``extras``.
+    """
+
+    TYPE: ClassVar[str] = "generic"
+
+    _type: str = attrs.field(alias="type")
+
+    @_read_only
+    def type(self) -> str:
+        """The job type as written in the source document."""
+        return self._type
+
+
+#: Concrete classes by their ``type`` value.
+JOB_CLASSES: dict[str, type[Job]] = {cls.TYPE: cls for cls in (CommandJob, PipelineJob, SweepJob)}

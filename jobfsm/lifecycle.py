@@ -1,0 +1,442 @@
+"""The run lifecycle as a value: states, events, and everything derived from them.
+
+A :class:`Lifecycle` is frozen data. It is checked when it is built, and every
+other part of jobfsm (the shared state machine, the validation tables, the
+diagrams and the documentation tables) reads it; nothing else lists states or
+edges. :data:`DEFAULT_LIFECYCLE` is the documented Azure ML run lifecycle.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+from functools import cached_property
+from types import MappingProxyType
+from typing import Any, NamedTuple
+
+import attrs
+
+from jobfsm.errors import LifecycleDefinitionError, UnknownEventError, UnknownStatusError
+
+__all__ = [
+    "DEFAULT_LIFECYCLE",
+    "Edge",
+    "EventSpec",
+    "JobStatus",
+    "Lifecycle",
+]
+
+
+class JobStatus(enum.StrEnum):
+    """Statuses of the default lifecycle; values are the exact Azure ML spellings."""
+
+    NOT_STARTED = "NotStarted"
+    STARTING = "Starting"
+    PROVISIONING = "Provisioning"
+    PREPARING = "Preparing"
+    QUEUED = "Queued"
+    RUNNING = "Running"
+    FINALIZING = "Finalizing"
+    CANCEL_REQUESTED = "CancelRequested"
+    COMPLETED = "Completed"
+    FAILED = "Failed"
+    CANCELED = "Canceled"
+    NOT_RESPONDING = "NotResponding"
+
+
+class Edge(NamedTuple):
+    """One ``source --event--> dest`` edge of a lifecycle."""
+
+    source: Any  # a member of the lifecycle's status enum
+    event: str
+    dest: Any
+
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _member_name(value: str) -> str:
+    """``"CancelRequested"`` -> ``"CANCEL_REQUESTED"`` (the Enum member name)."""
+    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|[^A-Za-z0-9]+", "_", value)
+    return snake.strip("_").upper()
+
+
+def _str_tuple(values: Iterable[str] | str) -> tuple[str, ...]:
+    if isinstance(values, str):
+        return (values,)
+    return tuple(values)
+
+
+@attrs.frozen
+class EventSpec:
+    """An event: firing it from any of ``sources`` moves to one of ``dests``.
+
+    With one destination the move is fixed. With several (like ``resume``),
+    the caller may name the target; by default the job returns to the status
+    it held before entering the source status.
+
+    Args:
+        name: The event name; also the method name on jobs of the default lifecycle.
+        sources: Statuses the event may be fired from.
+        dests: Status (or statuses) the event leads to.
+        description: One sentence for the generated docs.
+    """
+
+    name: str
+    sources: tuple[str, ...] = attrs.field(converter=_str_tuple)
+    dests: tuple[str, ...] = attrs.field(converter=_str_tuple)
+    description: str = ""
+
+
+def _frozen_set(values: Iterable[str] | str) -> frozenset[str]:
+    return frozenset(_str_tuple(values))
+
+
+def _event_tuple(values: Iterable[EventSpec]) -> tuple[EventSpec, ...]:
+    return tuple(values)
+
+
+def _frozen_map(values: Mapping[str, str]) -> Mapping[str, str]:
+    return MappingProxyType({str(k): v for k, v in values.items()})
+
+
+@attrs.frozen(eq=True, hash=True, cache_hash=True)
+class Lifecycle:
+    """A checked, immutable lifecycle definition.
+
+    Args:
+        name: A label used in diagrams, docs and error messages.
+        states: All statuses, in documented order (strings or a ``StrEnum``).
+        initial: The status every job starts in.
+        terminal: Absorbing statuses (no event leaves them).
+        events: The events; several specs may share a name, their edges add up.
+        active: Statuses in which the remote side is working (drawn apart).
+        attention: Statuses that need an operator's attention (drawn apart).
+        descriptions: Meaning of each status, for the generated docs.
+
+    Raises:
+        LifecycleDefinitionError: listing every problem found, at once.
+    """
+
+    name: str
+    states: tuple[str, ...] = attrs.field(converter=_str_tuple)
+    initial: str
+    terminal: frozenset[str] = attrs.field(converter=_frozen_set)
+    events: tuple[EventSpec, ...] = attrs.field(converter=_event_tuple)
+    active: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen_set)
+    attention: frozenset[str] = attrs.field(default=frozenset(), converter=_frozen_set)
+    descriptions: Mapping[str, str] = attrs.field(
+        factory=dict, converter=_frozen_map, eq=False, hash=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        problems = self._problems()
+        if problems:
+            raise LifecycleDefinitionError(self.name, problems)
+
+    # -- definition checks -------------------------------------------------
+
+    def _problems(self) -> list[str]:
+        problems: list[str] = []
+        known = set(self.states)
+        seen: set[str] = set()
+        member_names: dict[str, str] = {}
+        for state in self.states:
+            if not isinstance(state, str) or not state.strip():
+                problems.append(f"state {state!r} must be a non-empty string")
+                continue
+            if state in seen:
+                problems.append(f"state {state!r} is listed twice")
+            seen.add(state)
+            member = _member_name(state)
+            if member in member_names and member_names[member] != state:
+                problems.append(
+                    f"states {member_names[member]!r} and {state!r} map to the same "
+                    f"enum member {member}"
+                )
+            member_names[member] = state
+        if not isinstance(self.initial, str):
+            problems.append(f"initial must be exactly one state, got {self.initial!r}")
+        elif self.initial not in known:
+            problems.append(f"initial state {self.initial!r} is not one of the states")
+
+        def unknown(kind: str, names: Iterable[str]) -> None:
+            for name in sorted(set(names) - known):
+                problems.append(f"{kind} {name!r} is not one of the states")
+
+        unknown("terminal state", self.terminal)
+        unknown("active state", self.active)
+        unknown("attention state", self.attention)
+        if not self.terminal:
+            problems.append("no terminal state: jobs could never finish")
+        event_seen: set[tuple[str, str, str]] = set()
+        for spec in self.events:
+            if not _IDENTIFIER.match(spec.name):
+                problems.append(f"event name {spec.name!r} is not a Python identifier")
+            if not spec.sources or not spec.dests:
+                problems.append(f"event {spec.name!r} needs at least one source and one dest")
+            unknown(f"event {spec.name!r}: source", spec.sources)
+            unknown(f"event {spec.name!r}: dest", spec.dests)
+            for source in spec.sources:
+                if source in self.terminal:
+                    problems.append(
+                        f"event {spec.name!r} leaves terminal state {source!r} "
+                        "(terminal states are absorbing)"
+                    )
+                for dest in spec.dests:
+                    key = (source, spec.name, dest)
+                    if key in event_seen:
+                        problems.append(f"edge {source} --{spec.name}--> {dest} is listed twice")
+                    event_seen.add(key)
+        if problems:
+            return problems  # graph checks need consistent names
+        succ: dict[str, set[str]] = {s: set() for s in self.states}
+        for source, _, dest in event_seen:
+            succ[source].add(dest)
+        reached = _closure_from(self.initial, succ) | {self.initial}
+        for state in self.states:
+            if state not in reached:
+                problems.append(f"state {state!r} cannot be reached from {self.initial!r}")
+        for state in self.states:
+            if state not in self.terminal and not (_closure_from(state, succ) & self.terminal):
+                problems.append(f"state {state!r} cannot reach any terminal state")
+        return problems
+
+    # -- derived values ----------------------------------------------------
+
+    @cached_property
+    def status_enum(self) -> type[enum.StrEnum]:
+        """The ``StrEnum`` of this lifecycle's statuses (``JobStatus`` for the default)."""
+        if self.states == tuple(JobStatus):
+            return JobStatus
+        members = {_member_name(s): s for s in self.states}
+        return enum.StrEnum(_member_name(self.name).title().replace("_", "") + "Status", members)  # type: ignore[return-value]
+
+    @cached_property
+    def statuses(self) -> tuple[enum.StrEnum, ...]:
+        """Every status, as enum members, in documented order."""
+        return tuple(self.status_enum)
+
+    @cached_property
+    def edges(self) -> tuple[Edge, ...]:
+        """Every ``(source, event, dest)`` edge, in event then source then dest order."""
+        parse = self.status_enum
+        return tuple(
+            Edge(parse(source), spec.name, parse(dest))
+            for spec in self.events
+            for source in spec.sources
+            for dest in spec.dests
+        )
+
+    @cached_property
+    def event_names(self) -> tuple[str, ...]:
+        """Event names in definition order, each once."""
+        return tuple(dict.fromkeys(spec.name for spec in self.events))
+
+    @cached_property
+    def table(self) -> Mapping[str, Mapping[str, tuple[enum.StrEnum, ...]]]:
+        """``table[status][event]`` -> the possible destinations."""
+        out: dict[str, dict[str, list[enum.StrEnum]]] = {s: {} for s in self.statuses}
+        for edge in self.edges:
+            out[edge.source].setdefault(edge.event, []).append(edge.dest)
+        return MappingProxyType(
+            {s: MappingProxyType({e: tuple(d) for e, d in evs.items()}) for s, evs in out.items()}
+        )
+
+    @cached_property
+    def successors(self) -> Mapping[str, frozenset[enum.StrEnum]]:
+        """Statuses reachable in exactly one event from each status."""
+        return MappingProxyType(
+            {s: frozenset(d for ds in evs.values() for d in ds) for s, evs in self.table.items()}
+        )
+
+    @cached_property
+    def reachable(self) -> Mapping[str, frozenset[enum.StrEnum]]:
+        """Statuses reachable in one or more events from each status."""
+        succ: dict[str, set[str]] = {s: set(d) for s, d in self.successors.items()}
+        parse = self.status_enum
+        return MappingProxyType(
+            {s: frozenset(parse(x) for x in _closure_from(s, succ)) for s in self.statuses}
+        )
+
+    @cached_property
+    def non_terminal(self) -> tuple[enum.StrEnum, ...]:
+        """Statuses that still allow events, in documented order."""
+        return tuple(s for s in self.statuses if s not in self.terminal)
+
+    def status(self, value: object, *, where: str = "") -> enum.StrEnum:
+        """Return the enum member for *value* (a member or its exact spelling).
+
+        Raises:
+            UnknownStatusError: naming the known statuses and the closest one.
+        """
+        if isinstance(value, str):
+            try:
+                return self.status_enum(value)
+            except ValueError:
+                pass
+        raise UnknownStatusError(value, self.states, where=where)
+
+    def check_event(self, event: str) -> None:
+        """Raise :class:`UnknownEventError` unless *event* is one of this lifecycle's."""
+        if event not in self.event_names:
+            raise UnknownEventError(event, self.event_names)
+
+    def allowed_events(self, status: str) -> tuple[str, ...]:
+        """Events that may be fired from *status*, in definition order."""
+        return tuple(self.table[self.status(status)])
+
+    def shortest_path(self, source: str, dest: str) -> tuple[enum.StrEnum, ...] | None:
+        """Statuses strictly between *source* and *dest* on a shortest path.
+
+        Returns ``()`` for a direct edge and ``None`` when *dest* is unreachable.
+        """
+        return self._paths.get((self.status(source), self.status(dest)))
+
+    @cached_property
+    def _paths(self) -> Mapping[tuple[str, str], tuple[enum.StrEnum, ...]]:
+        # Prefer routes that do not pass through attention statuses: a poller that
+        # saw Starting then Running most likely missed Preparing and Queued, not a
+        # heartbeat loss. Pairs only reachable through them fall back to any route.
+        paths = self._bfs_paths(avoid=self.attention)
+        for pair, path in self._bfs_paths(avoid=frozenset()).items():
+            paths.setdefault(pair, path)
+        return MappingProxyType(paths)
+
+    def _bfs_paths(self, avoid: frozenset[str]) -> dict[tuple[str, str], tuple[enum.StrEnum, ...]]:
+        paths: dict[tuple[str, str], tuple[enum.StrEnum, ...]] = {}
+        order = {s: i for i, s in enumerate(self.statuses)}
+        for start in self.statuses:
+            # Breadth-first in documented order keeps the chosen path stable.
+            parent: dict[enum.StrEnum, enum.StrEnum | None] = {start: None}
+            queue = deque([start])
+            while queue:
+                node = queue.popleft()
+                for nxt in sorted(self.successors[node], key=order.__getitem__):
+                    if nxt in parent:
+                        continue
+                    parent[nxt] = node
+                    paths[(start, nxt)] = _unwind(parent, node, start)
+                    if nxt not in avoid:
+                        queue.append(nxt)
+        return paths
+
+    def extend(
+        self,
+        *,
+        name: str | None = None,
+        states: Sequence[str] = (),
+        events: Sequence[EventSpec] = (),
+        terminal: Iterable[str] = (),
+        active: Iterable[str] = (),
+        attention: Iterable[str] = (),
+        descriptions: Mapping[str, str] | None = None,
+    ) -> Lifecycle:
+        """Return a new lifecycle with extra states and edges (checked again).
+
+        Events named like existing ones add edges to them.
+        """
+        return Lifecycle(
+            name=name or f"{self.name} (extended)",
+            states=self.states + tuple(states),
+            initial=self.initial,
+            terminal=self.terminal | frozenset(terminal),
+            events=self.events + tuple(events),
+            active=self.active | frozenset(active),
+            attention=self.attention | frozenset(attention),
+            descriptions={**self.descriptions, **(descriptions or {})},
+        )
+
+
+def _closure_from(start: str, succ: Mapping[str, Iterable[str]]) -> set[str]:
+    """States reachable from *start* in one or more steps."""
+    seen: set[str] = set()
+    stack = list(succ[start])
+    while stack:
+        node = stack.pop()
+        if node not in seen:
+            seen.add(node)
+            stack.extend(succ[node])
+    return seen
+
+
+def _unwind(
+    parent: Mapping[enum.StrEnum, enum.StrEnum | None], node: enum.StrEnum, start: enum.StrEnum
+) -> tuple[enum.StrEnum, ...]:
+    """The statuses after *start* up to and including *node*, following *parent*."""
+    path: list[enum.StrEnum] = []
+    cur: enum.StrEnum | None = node
+    while cur is not None and cur is not start:
+        path.append(cur)
+        cur = parent[cur]
+    return tuple(reversed(path))
+
+
+_S = JobStatus
+_ACTIVE = (_S.STARTING, _S.PROVISIONING, _S.PREPARING, _S.QUEUED, _S.RUNNING, _S.FINALIZING)
+_TERMINAL = (_S.COMPLETED, _S.FAILED, _S.CANCELED)
+_NON_TERMINAL = tuple(s for s in JobStatus if s not in _TERMINAL)
+
+DEFAULT_LIFECYCLE = Lifecycle(
+    name="Azure ML job",
+    states=tuple(JobStatus),
+    initial=_S.NOT_STARTED,
+    terminal=_TERMINAL,
+    active=_ACTIVE,
+    attention=(_S.CANCEL_REQUESTED, _S.NOT_RESPONDING),
+    events=(
+        EventSpec("start", _S.NOT_STARTED, _S.STARTING, "Submit the job to the service."),
+        EventSpec("provision", _S.STARTING, _S.PROVISIONING, "On-demand compute is being created."),
+        EventSpec(
+            "prepare",
+            (_S.STARTING, _S.PROVISIONING),
+            _S.PREPARING,
+            "The run environment is being built (provisioning is optional).",
+        ),
+        EventSpec("queue", _S.PREPARING, _S.QUEUED, "Waiting for the requested nodes."),
+        EventSpec("run", _S.QUEUED, _S.RUNNING, "User code starts on the compute target."),
+        EventSpec("finalize", _S.RUNNING, _S.FINALIZING, "User code is done; post-processing."),
+        EventSpec(
+            "complete",
+            (_S.FINALIZING, _S.CANCEL_REQUESTED),
+            _S.COMPLETED,
+            "The run succeeded (a pending cancel request can lose the race).",
+        ),
+        EventSpec("fail", _NON_TERMINAL, _S.FAILED, "The run failed; any unfinished status."),
+        EventSpec(
+            "request_cancel",
+            tuple(s for s in _NON_TERMINAL if s is not _S.CANCEL_REQUESTED),
+            _S.CANCEL_REQUESTED,
+            "Cancellation was asked for.",
+        ),
+        EventSpec("cancel", _S.CANCEL_REQUESTED, _S.CANCELED, "The cancellation took effect."),
+        EventSpec(
+            "lose_heartbeat",
+            _ACTIVE,
+            _S.NOT_RESPONDING,
+            "No heartbeat arrived recently from an active run.",
+        ),
+        EventSpec(
+            "resume",
+            _S.NOT_RESPONDING,
+            _ACTIVE,
+            "Heartbeats are back; by default the run returns to the status it held before.",
+        ),
+    ),
+    descriptions={
+        _S.NOT_STARTED: "Client-side only: the job object exists but was not submitted.",
+        _S.STARTING: "The service has accepted the run and given it an id.",
+        _S.PROVISIONING: "On-demand compute is being created for this submission.",
+        _S.PREPARING: "The run environment is being built (Docker image or Conda setup).",
+        _S.QUEUED: "Waiting on the compute target until every requested node is ready.",
+        _S.RUNNING: "User code is executing on the compute target.",
+        _S.FINALIZING: "User code has finished; the run is in post-processing.",
+        _S.CANCEL_REQUESTED: "Someone asked for the run to be canceled; not yet effective.",
+        _S.COMPLETED: "The run and its post-processing succeeded.",
+        _S.FAILED: "The run failed; the run's error property usually says why.",
+        _S.CANCELED: "A cancel request took effect.",
+        _S.NOT_RESPONDING: "A run with heartbeats enabled has not sent one recently.",
+    },
+)

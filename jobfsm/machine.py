@@ -1,0 +1,219 @@
+"""The one shared ``transitions.Machine`` per lifecycle, and event dispatch.
+
+This is the only module that imports ``transitions``. The machine is built
+once per :class:`~jobfsm.lifecycle.Lifecycle` value (``model=None``,
+``auto_transitions=False``) and never learns about individual jobs: a job is
+passed to ``machine.events[name].trigger(job)`` as the model of that one call,
+so a job costs the machine nothing and nothing is patched onto job classes.
+
+``transitions`` does the dispatch, evaluates the conditions that pick the
+target of multi-destination events (``resume``) and runs the callbacks that
+record history and notify observers.
+"""
+
+from __future__ import annotations
+
+import enum
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+import attrs
+from transitions import EventData, Machine
+
+from jobfsm.errors import IllegalTransitionError
+from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Lifecycle
+
+if TYPE_CHECKING:
+    from jobfsm.job import Job
+
+__all__ = ["Engine", "HistoryEntry", "Observer", "add_observer", "engine_for", "remove_observer"]
+
+
+@attrs.frozen
+class HistoryEntry:
+    """One applied event: ``from_ --event--> to`` at UTC time ``at``."""
+
+    from_: enum.StrEnum
+    to: enum.StrEnum
+    event: str
+    at: datetime
+
+
+class Observer(Protocol):
+    """Called after a job changed status; raising undoes the change."""
+
+    def __call__(self, job: Job, entry: HistoryEntry, /) -> None: ...
+
+
+class _Stateful(Protocol):
+    """What the engine needs of a model: a status slot and a history list."""
+
+    _status: enum.StrEnum
+    _history: list[HistoryEntry] | None
+    _observers: list[Observer] | None
+
+    @property
+    def name(self) -> str | None: ...
+
+
+class Engine:
+    """Dispatches events of one lifecycle through its shared ``transitions`` machine."""
+
+    def __init__(self, lifecycle: Lifecycle) -> None:
+        self.lifecycle = lifecycle
+        self.observers: list[Observer] = []
+        self._table = lifecycle.table
+        self.initial = lifecycle.status(lifecycle.initial)
+        self.machine = Machine(
+            model=None,
+            states=list(lifecycle.status_enum),
+            initial=lifecycle.status_enum(lifecycle.initial),
+            transitions=self._transition_specs(),
+            auto_transitions=False,
+            send_event=True,
+            model_attribute="_status",
+            after_state_change=[self._record, self._notify],
+            name=lifecycle.name,
+        )
+        self._triggers: dict[str, Callable[..., bool]] = {
+            name: self.machine.events[name].trigger for name in lifecycle.event_names
+        }
+
+    def _transition_specs(self) -> list[dict[str, Any]]:
+        specs: list[dict[str, Any]] = []
+        for edge in self.lifecycle.edges:
+            spec: dict[str, Any] = {"trigger": edge.event, "source": edge.source, "dest": edge.dest}
+            if len(self._table[edge.source][edge.event]) > 1:
+                # Several targets from one source: the caller's choice (or the
+                # default worked out in fire) arrives as the `to` argument.
+                spec["conditions"] = [_targets(edge.dest)]
+            specs.append(spec)
+        return specs
+
+    @staticmethod
+    def _record(event_data: EventData) -> None:
+        model: Any = event_data.model
+        entry = HistoryEntry(
+            event_data.kwargs["from_"],
+            model._status,
+            event_data.event.name,
+            datetime.now(UTC),
+        )
+        if model._history is None:
+            model._history = [entry]
+        else:
+            model._history.append(entry)
+
+    def _notify(self, event_data: EventData) -> None:
+        model: Any = event_data.model
+        if not self.observers and not model._observers:
+            return
+        entry = model._history[-1]
+        for observer in self.observers:
+            observer(model, entry)
+        for observer in model._observers or ():
+            observer(model, entry)
+
+    def fire(self, job: _Stateful, event: str, to: str | None = None) -> enum.StrEnum:
+        """Apply *event* to *job* (the caller holds the job's lock).
+
+        Raises:
+            UnknownEventError: *event* is not part of the lifecycle.
+            UnknownStatusError: *to* is not a status.
+            IllegalTransitionError: *event* (or *to*) is not allowed now; nothing changed.
+        """
+        source = job._status
+        dests = self._table[source].get(event)
+        if dests is None:
+            self.lifecycle.check_event(event)
+            raise IllegalTransitionError(job.name, source, event, tuple(self._table[source]))
+        target = self._target(job, source, event, dests, to)
+        size = len(job._history) if job._history else 0
+        try:
+            self._triggers[event](job, to=target, from_=source)
+        except BaseException:
+            # Callbacks run after the status moved: undo so the job is never half-moved.
+            job._status = source
+            if job._history:
+                del job._history[size:]
+            raise
+        return job._status
+
+    def _target(
+        self, job: _Stateful, source: enum.StrEnum, event: str, dests: tuple[Any, ...], to: Any
+    ) -> enum.StrEnum:
+        if to is not None:
+            target = self.lifecycle.status(to)
+            if target not in dests:
+                raise IllegalTransitionError(
+                    job.name,
+                    source,
+                    event,
+                    tuple(self._table[source]),
+                    to=target,
+                    reason=f"{event!r} from {str(source)!r} leads to "
+                    + ", ".join(repr(str(d)) for d in dests),
+                )
+            return target
+        if len(dests) == 1:
+            return dests[0]  # type: ignore[no-any-return]
+        previous = job._history[-1].from_ if job._history else None
+        if previous in dests:
+            return previous  # type: ignore[return-value]
+        raise IllegalTransitionError(
+            job.name,
+            source,
+            event,
+            tuple(self._table[source]),
+            reason="the status held before is unknown; pass to= one of "
+            + ", ".join(repr(str(d)) for d in dests),
+        )
+
+    def allowed_events(self, status: enum.StrEnum) -> tuple[str, ...]:
+        """Events that may be fired from *status*."""
+        return tuple(self._table[status])
+
+
+def _targets(dest: enum.StrEnum) -> Callable[[EventData], bool]:
+    def condition(event_data: EventData) -> bool:
+        return bool(event_data.kwargs.get("to") == dest)
+
+    return condition
+
+
+_ENGINES: dict[Lifecycle, Engine] = {}
+_BUILD_LOCK = threading.Lock()
+
+
+def engine_for(lifecycle: Lifecycle) -> Engine:
+    """The shared engine (and ``transitions.Machine``) of *lifecycle*, built once."""
+    engine = _ENGINES.get(lifecycle)
+    if engine is None:
+        with _BUILD_LOCK:
+            engine = _ENGINES.get(lifecycle)
+            if engine is None:
+                engine = _ENGINES[lifecycle] = Engine(lifecycle)
+    return engine
+
+
+def add_observer(observer: Observer, lifecycle: Lifecycle | None = None) -> None:
+    """Call ``observer(job, entry)`` after every status change of every job of *lifecycle*.
+
+    *lifecycle* defaults to :data:`~jobfsm.lifecycle.DEFAULT_LIFECYCLE`. An
+    observer that raises undoes that change and the exception reaches the caller.
+    """
+    engine = engine_for(lifecycle or DEFAULT_LIFECYCLE)
+    with _BUILD_LOCK:
+        # Copy-on-write: a fire in progress keeps iterating the list it started with.
+        engine.observers = [*engine.observers, observer]
+
+
+def remove_observer(observer: Observer, lifecycle: Lifecycle | None = None) -> None:
+    """Undo :func:`add_observer`; raises ``ValueError`` when it was not added."""
+    engine = engine_for(lifecycle or DEFAULT_LIFECYCLE)
+    with _BUILD_LOCK:
+        observers = list(engine.observers)
+        observers.remove(observer)
+        engine.observers = observers
