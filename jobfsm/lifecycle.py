@@ -291,9 +291,11 @@ class Lifecycle:
     def shortest_path(self, source: str, dest: str) -> tuple[enum.StrEnum, ...] | None:
         """Statuses strictly between *source* and *dest* on a shortest path.
 
-        Returns ``()`` for a direct edge and ``None`` when *dest* is unreachable.
+        Returns ``()`` for a direct edge or when *source* is *dest*, and
+        ``None`` when *dest* is unreachable.
         """
-        return self._paths.get((self.status(source), self.status(dest)))
+        pair = (self.status(source), self.status(dest))
+        return () if pair[0] is pair[1] else self._paths.get(pair)
 
     @cached_property
     def _paths(self) -> Mapping[tuple[str, str], tuple[enum.StrEnum, ...]]:
