@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -112,7 +113,7 @@ def test_reachability_is_the_closure_of_direct_edges(a: JobStatus, b: JobStatus)
     elif b in seen:
         assert path is not None
         chain = [a, *path, b]
-        assert all(y in L.successors[x] for x, y in zip(chain, chain[1:], strict=False))
+        assert all(y in L.successors[x] for x, y in itertools.pairwise(chain))
     else:
         assert path is None
 
