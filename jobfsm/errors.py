@@ -11,6 +11,8 @@ working for code that does not know about jobfsm::
     ├── IllegalTransitionError(RuntimeError)   event not allowed in current status
     ├── InvalidHistoryError(ValueError)        a restored history that does not fit
     ├── ReadOnlyAttributeError(AttributeError) assigning status, id, type, ...
+    ├── JobStoreError(OSError)                 the job store cannot do what was asked
+    ├── JobNotFoundError(KeyError)             no stored job has that name
     └── JobFileError(ValueError)               a job file / stream cannot be read
 
 Each error keeps the values it talks about as attributes (``job``, ``from_``,
@@ -28,6 +30,8 @@ __all__ = [
     "InvalidHistoryError",
     "JobFSMError",
     "JobFileError",
+    "JobNotFoundError",
+    "JobStoreError",
     "LifecycleDefinitionError",
     "ReadOnlyAttributeError",
     "UnknownEventError",
@@ -141,6 +145,21 @@ class ReadOnlyAttributeError(JobFSMError, AttributeError):
     def __init__(self, attribute: str, hint: str) -> None:
         self.attribute = attribute
         super().__init__(f"{attribute!r} is read-only: {hint}", name=attribute)
+
+
+class JobStoreError(JobFSMError, OSError):
+    """The job store cannot do what was asked (locked database, duplicate name, ...)."""
+
+
+class JobNotFoundError(JobFSMError, KeyError):
+    """No stored job has that name."""
+
+    def __init__(self, name: str, where: object) -> None:
+        self.name = name
+        super().__init__(f"{where}: no job named {name!r}")
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0])
 
 
 class JobFileError(JobFSMError, ValueError):
