@@ -16,7 +16,6 @@ committed and checked for drift.
 from __future__ import annotations
 
 import enum
-import json
 import re
 import shutil
 import subprocess
@@ -236,7 +235,9 @@ def to_mermaid(lifecycle: Lifecycle | None = None, job: Job | None = None) -> st
     lines = ["---", front.rstrip("\n"), "---", "stateDiagram-v2"]
     for state in graph.states:
         if ids[state] != str(state):
-            lines.append(f"    state {json.dumps(str(state))} as {ids[state]}")
+            # Mermaid has no backslash escapes; a quote is written as an entity.
+            label = str(state).replace('"', "#quot;")
+            lines.append(f'    state "{label}" as {ids[state]}')
     lines.append(f"    [*] --> {ids[graph.initial]}")
     lines.extend(f"    {ids[e.source]} --> {ids[e.dest]} : {e.label}" for e in graph.edges)
     lines.extend(f"    {ids[state]} --> [*]" for state in graph.terminal)

@@ -20,7 +20,13 @@ from pathlib import Path
 from jobfsm.diagrams import to_mermaid
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Lifecycle
 
-__all__ = ["SECTIONS", "lifecycle_markdown", "mermaid_block", "refresh_markdown"]
+__all__ = [
+    "SECTIONS",
+    "diagram_section",
+    "lifecycle_markdown",
+    "mermaid_block",
+    "refresh_markdown",
+]
 
 
 def _cell(text: str) -> str:
@@ -86,10 +92,20 @@ def lifecycle_markdown(lifecycle: Lifecycle = DEFAULT_LIFECYCLE) -> str:
     return "\n".join(lines)
 
 
+def diagram_section(lifecycle: Lifecycle = DEFAULT_LIFECYCLE) -> str:
+    """A one-line legend, then :func:`mermaid_block` (the README's diagram section)."""
+    legend = (
+        f"Generated from the lifecycle value `{lifecycle.name}` "
+        "(blue: active, orange: needs attention, grey: terminal; "
+        "regenerate with `python -m jobfsm.docgen README.md`)."
+    )
+    return f"{legend}\n\n{mermaid_block(lifecycle)}"
+
+
 #: Marker name -> generator of that section's content, for :func:`refresh_markdown`.
 SECTIONS: dict[str, Callable[[Lifecycle], str]] = {
     "lifecycle": lifecycle_markdown,
-    "diagram": mermaid_block,
+    "diagram": diagram_section,
 }
 
 
