@@ -19,7 +19,7 @@ import enum
 import re
 import shutil
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Final
 
 import attrs
@@ -173,7 +173,10 @@ def graph_of(lifecycle: Lifecycle | None = None, job: Job | None = None) -> Diag
 
 _MERMAID_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 # Words the stateDiagram grammar reads as keywords; such states get a safe id.
-_MERMAID_KEYWORDS = frozenset({"state", "note", "class", "classdef", "direction", "end", "as"})
+_MERMAID_KEYWORDS = frozenset(
+    {"as", "class", "classdef", "click", "default", "direction", "end", "hide", "note"}
+    | {"scale", "state", "style"}
+)
 
 # Fill / stroke / text colours; chosen to stay readable in light and dark themes.
 _STYLES: Final = {
@@ -186,12 +189,20 @@ _STYLES: Final = {
 _PATH_COLOUR: Final = "#2e7d32"
 
 
-def _mermaid_ids(states: Iterable[enum.StrEnum]) -> dict[enum.StrEnum, str]:
+def _mermaid_ids(states: Sequence[enum.StrEnum]) -> dict[enum.StrEnum, str]:
+    """A Mermaid id per state: its name when that is a plain word, else ``state_N``."""
+    taken = {str(s) for s in states}
     ids: dict[enum.StrEnum, str] = {}
     for index, state in enumerate(states):
         name = str(state)
-        usable = _MERMAID_ID.match(name) and name.lower() not in _MERMAID_KEYWORDS
-        ids[state] = name if usable else f"state_{index}"
+        if _MERMAID_ID.match(name) and name.lower() not in _MERMAID_KEYWORDS:
+            ids[state] = name
+            continue
+        alias = f"state_{index}"
+        while alias in taken:  # a lifecycle may itself name a state "state_3"
+            alias += "_"
+        taken.add(alias)
+        ids[state] = alias
     return ids
 
 

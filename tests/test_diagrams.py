@@ -444,3 +444,19 @@ def test_committed_svg_draws_every_state() -> None:
     root = ET.parse(REPO / "diagrams" / "lifecycle.svg").getroot()
     texts = {t.text for t in root.iter("{http://www.w3.org/2000/svg}text")}
     assert set(DEFAULT_LIFECYCLE.states) <= texts
+
+
+def test_mermaid_ids_never_collide_with_state_names() -> None:
+    """Keywords and non-word names get aliases that no other state already uses."""
+    tricky = DEFAULT_LIFECYCLE.extend(
+        states=["On Hold", "state_12", "end"],
+        events=[
+            EventSpec("hold", "Running", ["On Hold", "state_12", "end"]),
+            EventSpec("fail", ["On Hold", "state_12", "end"], "Failed"),
+        ],
+    )
+    text = to_mermaid(tricky)
+    assert '    state "On Hold" as state_12_\n' in text
+    assert '    state "end" as state_14\n' in text
+    parsed = parse_mermaid(text)
+    assert {(s, d): label for s, d, label in parsed["edges"]} == expected_edges(tricky)
