@@ -233,3 +233,15 @@ def test_png_is_not_written_to_a_terminal() -> None:
     assert done.returncode == EXIT_INPUT_ERROR
     assert b"refusing to write PNG to a terminal" in done.stderr
     assert PNG_SIGNATURE not in printed
+
+
+def test_failed_rename_leaves_no_temporary_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """-o naming a folder fails with one line, and the temporary file is cleaned up."""
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    assert main(["diagram", "-o", str(folder)]) == EXIT_INPUT_ERROR
+    assert capsys.readouterr().err.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-folder"]
+    assert list(folder.iterdir()) == []

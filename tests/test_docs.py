@@ -8,6 +8,8 @@ sections (the lifecycle tables, the README diagram) must equal a fresh generatio
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -94,3 +96,27 @@ def test_refresh_keeps_hand_written_text() -> None:
     assert "| `NotResponding` | `NOT_RESPONDING` | attention |" in fresh
     assert refresh_markdown(fresh) == fresh
     assert refresh_markdown("no markers here\n") == "no markers here\n"
+
+
+def test_docgen_command_refreshes_files_in_place(tmp_path: Path) -> None:
+    """`python -m jobfsm.docgen FILE...` rewrites stale sections and keeps the rest."""
+    page = tmp_path / "page.md"
+    page.write_text("# Page\n<!-- diagram:start -->\nstale\n<!-- diagram:end -->\nend\n")
+    page.chmod(0o640)
+    current = tmp_path / "current.md"
+    current.write_text("nothing generated here\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "jobfsm.docgen", str(page), str(current)],
+        cwd=REPO,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    text = page.read_text(encoding="utf-8")
+    assert text.startswith("# Page\n<!-- diagram:start -->\n")
+    assert text.endswith("<!-- diagram:end -->\nend\n")
+    assert f"```mermaid\n{to_mermaid()}```\n" in text
+    assert page.stat().st_mode & 0o777 == 0o640
+    assert current.read_text(encoding="utf-8") == "nothing generated here\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["current.md", "page.md"]
