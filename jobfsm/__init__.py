@@ -63,5 +63,20 @@ __all__ = [
 # -- validation (jobfsm.validate) --
 
 # -- diagrams (jobfsm.diagrams) --
+from jobfsm.diagrams import render, to_dot, to_mermaid
+from jobfsm.errors import (
+    DiagramFormatError,
+    DiagramRenderError,
+    GraphvizNotFoundError,
+)
+
+__all__ += [
+    "DiagramFormatError",
+    "DiagramRenderError",
+    "GraphvizNotFoundError",
+    "render",
+    "to_dot",
+    "to_mermaid",
+]
 
 __version__ = "0.1.0"

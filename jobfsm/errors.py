@@ -189,3 +189,49 @@ class JobFileError(JobFSMError, ValueError):
 
 
 # -- validation input errors (jobfsm.validate) -------------------------------------
+
+
+# -- diagram errors (jobfsm.diagrams) ----------------------------------------------
+
+
+class GraphvizNotFoundError(JobFSMError, FileNotFoundError):
+    """The Graphviz ``dot`` program, needed for SVG and PNG, is not on ``PATH``.
+
+    ``FileNotFoundError`` is what running a missing program raises, so callers
+    that already catch it keep working. ``hint`` says how to install Graphviz.
+    """
+
+    def __init__(self, executable: str, fmt: str) -> None:
+        self.executable = executable
+        self.format = fmt
+        self.hint = (
+            "install Graphviz (Debian/Ubuntu: apt-get install graphviz; "
+            "macOS: brew install graphviz; others: https://graphviz.org/download/)"
+        )
+        super().__init__(
+            f"rendering {fmt.upper()} needs the Graphviz {executable!r} program, "
+            f"which is not on PATH; {self.hint}"
+        )
+
+
+class DiagramFormatError(JobFSMError, ValueError):
+    """A diagram format jobfsm cannot produce; ``supported`` lists the valid ones."""
+
+    def __init__(self, fmt: str, supported: Sequence[str]) -> None:
+        self.format = fmt
+        self.supported = tuple(supported)
+        super().__init__(
+            f"unknown diagram format {fmt!r} (supported formats: {_quoted(self.supported)})"
+        )
+
+
+class DiagramRenderError(JobFSMError, RuntimeError):
+    """Graphviz ran but did not produce the picture; ``stderr`` is what it said."""
+
+    def __init__(self, fmt: str, returncode: int | None, stderr: str) -> None:
+        self.format = fmt
+        self.returncode = returncode
+        self.stderr = stderr
+        status = "timed out" if returncode is None else f"exited with status {returncode}"
+        detail = stderr.strip().splitlines()[0] if stderr.strip() else "no message"
+        super().__init__(f"Graphviz dot {status} while rendering {fmt.upper()}: {detail}")

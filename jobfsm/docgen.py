@@ -1,0 +1,158 @@
+"""Markdown documentation generated from a :class:`~jobfsm.lifecycle.Lifecycle` value.
+
+:func:`lifecycle_markdown` writes the status table, the event table and the
+Mermaid diagram of a lifecycle; :func:`refresh_markdown` replaces the marked
+sections of a Markdown text with freshly generated ones, so hand-written prose
+and generated tables live in the same file without drifting apart.
+
+``python -m jobfsm.docgen FILE...`` refreshes files in place (atomically).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from jobfsm.diagrams import to_mermaid
+from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Lifecycle
+
+__all__ = [
+    "SECTIONS",
+    "diagram_section",
+    "lifecycle_markdown",
+    "mermaid_block",
+    "refresh_markdown",
+]
+
+
+def _cell(text: str) -> str:
+    # A pipe would end the table cell; a newline would end the row.
+    return " ".join(text.replace("|", "\\|").split())
+
+
+def _kinds(lifecycle: Lifecycle, state: str) -> str:
+    kinds = [
+        kind
+        for kind, members in (
+            ("initial", {lifecycle.initial}),
+            ("active", lifecycle.active),
+            ("attention", lifecycle.attention),
+            ("terminal", lifecycle.terminal),
+        )
+        if state in members
+    ]
+    return ", ".join(kinds)
+
+
+def mermaid_block(lifecycle: Lifecycle = DEFAULT_LIFECYCLE) -> str:
+    """The lifecycle's Mermaid diagram as a fenced ```` ```mermaid ```` block."""
+    return f"```mermaid\n{to_mermaid(lifecycle)}```\n"
+
+
+def lifecycle_markdown(lifecycle: Lifecycle = DEFAULT_LIFECYCLE) -> str:
+    """Return the status table, event table and diagram of *lifecycle* as Markdown.
+
+    Args:
+        lifecycle: The lifecycle to document.
+    """
+    lines = [
+        f"Lifecycle **{_cell(lifecycle.name)}**: {len(lifecycle.states)} statuses, "
+        f"{len(lifecycle.event_names)} events, "
+        f"{len({(e.source, e.dest) for e in lifecycle.edges})} (source, destination) edges.",
+        "",
+        "### Statuses",
+        "",
+        "| status | enum member | kind | events allowed (→ destination) | meaning |",
+        "|---|---|---|---|---|",
+    ]
+    for status in lifecycle.statuses:
+        moves = "; ".join(
+            f"`{event}` → {', '.join(str(d) for d in dests)}"
+            for event, dests in lifecycle.table[status].items()
+        )
+        lines.append(
+            f"| `{_cell(str(status))}` | `{status.name}` | {_kinds(lifecycle, status)} "
+            f"| {moves or 'none (absorbing)'} | {_cell(lifecycle.descriptions.get(status, ''))} |"
+        )
+    lines += ["", "### Events", "", "| event | from | to | meaning |", "|---|---|---|---|"]
+    for name in lifecycle.event_names:
+        specs = [spec for spec in lifecycle.events if spec.name == name]
+        sources = dict.fromkeys(s for spec in specs for s in spec.sources)
+        dests = dict.fromkeys(d for spec in specs for d in spec.dests)
+        meaning = " ".join(spec.description for spec in specs if spec.description)
+        lines.append(
+            f"| `{name}` | {', '.join(map(str, sources))} ({len(sources)}) "
+            f"| {', '.join(map(str, dests))} | {_cell(meaning)} |"
+        )
+    lines += ["", "### Diagram", "", mermaid_block(lifecycle)]
+    return "\n".join(lines)
+
+
+def diagram_section(lifecycle: Lifecycle = DEFAULT_LIFECYCLE) -> str:
+    """A one-line legend, then :func:`mermaid_block` (the README's diagram section)."""
+    legend = (
+        f"Generated from the lifecycle value `{lifecycle.name}` "
+        "(blue: active, orange: needs attention, grey: terminal; "
+        "regenerate with `python -m jobfsm.docgen README.md`)."
+    )
+    return f"{legend}\n\n{mermaid_block(lifecycle)}"
+
+
+#: Marker name -> generator of that section's content, for :func:`refresh_markdown`.
+SECTIONS: dict[str, Callable[[Lifecycle], str]] = {
+    "lifecycle": lifecycle_markdown,
+    "diagram": diagram_section,
+}
+
+
+def refresh_markdown(text: str, lifecycle: Lifecycle = DEFAULT_LIFECYCLE) -> str:
+    """Replace every ``<!-- NAME:start -->``/``<!-- NAME:end -->`` section of :data:`SECTIONS`.
+
+    Text outside the markers is kept byte for byte; a file without markers is
+    returned unchanged.
+
+    Args:
+        text: Markdown text.
+        lifecycle: The lifecycle the sections describe.
+    """
+    for name, generate in SECTIONS.items():
+        pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(<!-- {name}:end -->)", re.DOTALL)
+        content = generate(lifecycle)
+
+        def fill(match: re.Match[str], content: str = content) -> str:
+            return match.group(1) + content + match.group(2)
+
+        text = pattern.sub(fill, text)
+    return text
+
+
+def _refresh_file(path: Path) -> None:
+    old = path.read_text(encoding="utf-8")
+    new = refresh_markdown(old)
+    if new == old:
+        return
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".jobfsm-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
+            stream.write(new)
+        os.chmod(temp, path.stat().st_mode & 0o777)
+        os.replace(temp, path)
+    except BaseException:
+        os.unlink(temp)
+        raise
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Refresh the generated sections of the Markdown files named in *argv*."""
+    paths = list(sys.argv[1:] if argv is None else argv)
+    for path in paths:
+        _refresh_file(Path(path))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

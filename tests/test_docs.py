@@ -1,0 +1,122 @@
+"""The Markdown documentation: its examples run and its generated parts are current.
+
+Every ```python block of README.md and docs/*.md is executed; the blocks of one file run
+in order in one namespace, with the repository root as working directory. Generated
+sections (the lifecycle tables, the README diagram) must equal a fresh generation.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from jobfsm import DEFAULT_LIFECYCLE
+from jobfsm.diagrams import to_mermaid
+from jobfsm.docgen import lifecycle_markdown, refresh_markdown
+
+REPO = Path(__file__).resolve().parents[1]
+DOC_FILES = sorted([REPO / "README.md", *(REPO / "docs").glob("*.md")])
+PYTHON_BLOCK = re.compile(r"^```python[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
+REGENERATE = "python -m jobfsm.docgen docs/lifecycle.md README.md"
+
+
+def _section(text: str, name: str) -> str:
+    match = re.search(rf"<!-- {name}:start -->\n(.*?)<!-- {name}:end -->", text, re.DOTALL)
+    assert match, f"markers <!-- {name}:start/end --> not found"
+    return match.group(1)
+
+
+def python_blocks(path: Path) -> list[tuple[int, str]]:
+    """The ```python blocks of *path* as (first code line number, code)."""
+    text = path.read_text(encoding="utf-8")
+    return [
+        (text.count("\n", 0, match.start(1)) + 1, match.group(1))
+        for match in PYTHON_BLOCK.finditer(text)
+    ]
+
+
+def test_doc_files_are_found() -> None:
+    """The runner sees the README and the docs folder (a typo here would test nothing)."""
+    names = {path.relative_to(REPO).as_posix() for path in DOC_FILES}
+    assert {"README.md", "docs/index.md", "docs/lifecycle.md", "docs/cli.md"} <= names
+    assert python_blocks(REPO / "docs" / "lifecycle.md"), "docs/lifecycle.md has examples"
+
+
+def test_block_extraction_keeps_line_numbers(tmp_path: Path) -> None:
+    """Extracted blocks start at their line in the file, so tracebacks point into it."""
+    page = tmp_path / "page.md"
+    page.write_text(
+        "# t\n\n```python\nx = 1\n```\n\n```console\n$ no\n```\n```python\ny = x\n```\n"
+    )
+    assert python_blocks(page) == [(4, "x = 1\n"), (11, "y = x\n")]
+
+
+@pytest.mark.parametrize("path", DOC_FILES, ids=[p.relative_to(REPO).as_posix() for p in DOC_FILES])
+def test_python_examples_run(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every ```python block of the file runs, in order, in one namespace, from the repo root."""
+    monkeypatch.chdir(REPO)
+    namespace: dict[str, object] = {"__name__": f"docs:{path.name}"}
+    relative = path.relative_to(REPO).as_posix()
+    for line, code in python_blocks(path):
+        # Pad with blank lines so tracebacks name the Markdown file and its real line.
+        exec(compile("\n" * (line - 1) + code, relative, "exec"), namespace)
+
+
+def test_lifecycle_tables_are_current() -> None:
+    """docs/lifecycle.md's generated section equals a fresh generation from the lifecycle."""
+    text = (REPO / "docs" / "lifecycle.md").read_text(encoding="utf-8")
+    assert _section(text, "lifecycle") == lifecycle_markdown(DEFAULT_LIFECYCLE), (
+        f"docs/lifecycle.md is out of date; regenerate with: {REGENERATE}"
+    )
+
+
+def test_readme_diagram_matches_the_committed_mermaid_file() -> None:
+    """The README's diagram block is diagrams/lifecycle.mmd, which is today's to_mermaid()."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```mermaid\n(.*?)```", _section(readme, "diagram"), re.DOTALL)
+    assert block, "README.md has no ```mermaid block between <!-- diagram:start/end -->"
+    committed = (REPO / "diagrams" / "lifecycle.mmd").read_text(encoding="utf-8")
+    assert block.group(1) == committed == to_mermaid(DEFAULT_LIFECYCLE), (
+        "README.md's diagram is out of date; regenerate with: "
+        f"python -m jobfsm diagram -o diagrams/lifecycle.mmd && {REGENERATE}"
+    )
+
+
+def test_refresh_keeps_hand_written_text() -> None:
+    """Refreshing replaces only the marked sections and is idempotent."""
+    stale = "intro\n<!-- lifecycle:start -->\nold table\n<!-- lifecycle:end -->\noutro\n"
+    fresh = refresh_markdown(stale)
+    assert fresh.startswith("intro\n<!-- lifecycle:start -->\n")
+    assert fresh.endswith("<!-- lifecycle:end -->\noutro\n")
+    assert "old table" not in fresh
+    assert "| `NotResponding` | `NOT_RESPONDING` | attention |" in fresh
+    assert refresh_markdown(fresh) == fresh
+    assert refresh_markdown("no markers here\n") == "no markers here\n"
+
+
+def test_docgen_command_refreshes_files_in_place(tmp_path: Path) -> None:
+    """`python -m jobfsm.docgen FILE...` rewrites stale sections and keeps the rest."""
+    page = tmp_path / "page.md"
+    page.write_text("# Page\n<!-- diagram:start -->\nstale\n<!-- diagram:end -->\nend\n")
+    page.chmod(0o640)
+    current = tmp_path / "current.md"
+    current.write_text("nothing generated here\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "jobfsm.docgen", str(page), str(current)],
+        cwd=REPO,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    text = page.read_text(encoding="utf-8")
+    assert text.startswith("# Page\n<!-- diagram:start -->\n")
+    assert text.endswith("<!-- diagram:end -->\nend\n")
+    assert f"```mermaid\n{to_mermaid()}```\n" in text
+    assert page.stat().st_mode & 0o777 == 0o640
+    assert current.read_text(encoding="utf-8") == "nothing generated here\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["current.md", "page.md"]
