@@ -13,7 +13,10 @@ working for code that does not know about jobfsm::
     ├── ReadOnlyAttributeError(AttributeError) assigning status, id, type, ...
     ├── JobStoreError(OSError)                 the job store cannot do what was asked
     ├── JobNotFoundError(KeyError)             no stored job has that name
-    └── JobFileError(ValueError)               a job file / stream cannot be read
+    ├── JobFileError(ValueError)               a job file / stream cannot be read
+    ├── GraphvizNotFoundError(FileNotFoundError) SVG/PNG asked, no `dot` on PATH
+    ├── DiagramFormatError(ValueError)         a diagram format jobfsm cannot draw
+    └── DiagramRenderError(RuntimeError)       Graphviz ran but failed
 
 Each error keeps the values it talks about as attributes (``job``, ``from_``,
 ``event``, ``to``, ``allowed``, ...) so that a scheduler can react without
@@ -26,6 +29,9 @@ import difflib
 from collections.abc import Iterable, Sequence
 
 __all__ = [
+    "DiagramFormatError",
+    "DiagramRenderError",
+    "GraphvizNotFoundError",
     "IllegalTransitionError",
     "InvalidHistoryError",
     "JobFSMError",
