@@ -170,3 +170,21 @@ class JobFileError(JobFSMError, ValueError):
 
 
 # -- validation input errors (jobfsm.validate) -------------------------------------
+
+
+class EventLogError(JobFSMError, ValueError):
+    """An event log that cannot be read at all (not text, unknown format).
+
+    Single malformed lines are not errors: they are reported in the
+    validation report and reading goes on. This is for problems that stop
+    reading, such as bytes that are not UTF-8.
+    """
+
+    def __init__(self, message: str, *, source: str | None = None, line: int | None = None) -> None:
+        self.source = source
+        self.line = line
+        self.reason = message
+        where = source or "<stream>"
+        if line is not None:
+            where += f":{line}"
+        super().__init__(f"{where}: {message}")
