@@ -13,7 +13,7 @@ import csv
 import io
 import json
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import IO, Any, Literal
 
 import attrs
@@ -72,26 +72,48 @@ class EventLog:
         self.errors: list[MalformedEvent] = []
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, Any]]]:
-        rows = _jsonl_rows if self.format == "jsonl" else self._csv_rows
-        if isinstance(self.source, str | os.PathLike):
-            with open(self.source, encoding="utf-8-sig", newline="") as stream:
-                yield from self._decoded(rows, stream)
-        else:
-            yield from self._decoded(rows, self.source)
+        return self._read()
 
-    def _decoded(
-        self, rows: Callable[[IO[str], list[MalformedEvent]], Iterator[tuple[int, Any]]],
-        stream: IO[str],
-    ) -> Iterator[tuple[int, dict[str, Any]]]:  # fmt: skip
+    def _read(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        source = self.source
+        stream = (
+            open(source, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed below
+            if isinstance(source, str | os.PathLike)
+            else source
+        )
         try:
-            yield from rows(stream, self.errors)
+            if self.format == "csv":
+                yield from self._csv_rows(stream, self.errors)
+                return
+            # JSON Lines, inline: this loop runs once per event.
+            errors = self.errors
+            scan = _SCAN
+            for number, text in enumerate(stream, 1):
+                try:
+                    row, end = scan(text, 0)
+                except (StopIteration, ValueError, RecursionError):
+                    end = -1
+                if end < 0 or text[end:] != "\n":
+                    # Anything unusual (spaces, \r\n, no final newline, an error)
+                    # goes through json.loads, which also words the error.
+                    row = _load_line(text, number, errors)
+                    if row is _FAILED:
+                        continue
+                if type(row) is not dict:
+                    errors.append(
+                        MalformedEvent(number, f"expected a JSON object, got {type(row).__name__}")
+                    )
+                    continue
+                yield number, row
         except UnicodeDecodeError as exc:
-            line = self._bad_line()
             raise EventLogError(
                 f"not UTF-8 text ({exc.reason}, byte {exc.object[exc.start]:#04x})",
                 source=self.name,
-                line=line,
+                line=self._bad_line(),
             ) from None
+        finally:
+            if stream is not source:
+                stream.close()
 
     def _bad_line(self) -> int | None:
         """The first line of the file that is not UTF-8 (a path only; streams are gone)."""
@@ -150,31 +172,26 @@ class EventLog:
             yield line, dict(zip(header, fields, strict=True))
 
 
-def _jsonl_rows(
-    stream: IO[str], errors: list[MalformedEvent]
-) -> Iterator[tuple[int, dict[str, Any]]]:
-    loads = json.loads
-    for number, text in enumerate(stream, 1):
-        try:
-            row = loads(text)
-        except ValueError as exc:
-            if text.strip():  # blank lines are skipped, not errors
-                detail = (
-                    f"{exc.msg} (column {exc.colno})"
-                    if isinstance(exc, json.JSONDecodeError)
-                    else str(exc)
-                )
-                errors.append(MalformedEvent(number, f"not valid JSON: {detail}"))
-            continue
-        except RecursionError:
-            errors.append(MalformedEvent(number, "not valid JSON: nested too deeply"))
-            continue
-        if type(row) is not dict:
-            errors.append(
-                MalformedEvent(number, f"expected a JSON object, got {type(row).__name__}")
+#: The C scanner behind json.loads, called directly to skip its per-call checks.
+_SCAN = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+_FAILED = object()
+
+
+def _load_line(text: str, number: int, errors: list[MalformedEvent]) -> Any:
+    """``json.loads(text)``; on failure record why (blank lines are skipped), return _FAILED."""
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        if text.strip():
+            detail = (
+                f"{exc.msg} (column {exc.colno})"
+                if isinstance(exc, json.JSONDecodeError)
+                else str(exc)
             )
-            continue
-        yield number, row
+            errors.append(MalformedEvent(number, f"not valid JSON: {detail}"))
+    except RecursionError:
+        errors.append(MalformedEvent(number, "not valid JSON: nested too deeply"))
+    return _FAILED
 
 
 def read_jsonl(source: Source, *, name: str | None = None) -> EventLog:

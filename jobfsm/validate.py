@@ -154,6 +154,18 @@ class _Tables:
         self.any: frozenset[str] = frozenset(self.members)
         self.initial: frozenset[str] = frozenset({lifecycle.initial})
         self.terminal: frozenset[str] = frozenset(lifecycle.terminal)
+        # The hot loops walk these maps: step[s][t] is step[t] when t may follow
+        # s (a repeat or an edge), so one lookup both checks the pair and moves
+        # on. The key _SELF holds the status a map belongs to.
+        self.step: dict[str, dict[Any, Any]] = {s: {_SELF: m} for s, m in self.members.items()}
+        for source, nexts in self.direct.items():
+            self.step[source].update({dest: self.step[dest] for dest in nexts})
+
+    def start(self, allowed: frozenset[str]) -> dict[Any, Any]:
+        """The map to start a trace with: any of *allowed* may come first."""
+        start: dict[Any, Any] = {s: self.step[s] for s in allowed}
+        start[_SELF] = None
+        return start
 
     def sorted(self, statuses: Iterable[str]) -> tuple[enum.StrEnum, ...]:
         members = self.members
@@ -161,6 +173,7 @@ class _Tables:
 
 
 _TABLES: dict[Lifecycle, _Tables] = {}
+_SELF = object()  # a key no status can equal
 
 
 def _tables(lifecycle: Lifecycle) -> _Tables:
@@ -184,6 +197,7 @@ class _Judge:
         self.observed = mode == "observed"
         self.require_initial = require_initial
         self.start = self.t.initial if require_initial else self.t.any
+        self.start_map = self.t.start(self.start)
         self.violations: list[Violation] = []
         self.gaps: list[Gap] | None = [] if self.observed else None
 
@@ -299,31 +313,28 @@ def validate_trace(
         TypeError: an item is not a string.
     """
     judge = _Judge(lifecycle, mode, require_initial)
-    direct = judge.t.direct
-    step = judge.step
-    ok = judge.start
-    prev: str | None = None
-    last_known = -1
-    count = 0
+    maps = judge.t.step
+    judge_step = judge.step
+    ok = judge.start_map
     index = -1
     status: Any = None
     try:
         for index, status in enumerate(statuses):
-            if status in ok:
-                # The legal case: a repeat or an edge. Nothing is allocated.
-                ok = direct[status]
-                prev = status
-                continue
-            if not isinstance(status, str):
-                raise TypeError(f"status at index {index} must be a str, got {status!r}")
-            new = step(job, index, None, prev, status)
-            if new is not None:
-                prev = new
-                ok = direct[new]
+            try:
+                # The legal case (a repeat or an edge): one lookup, no allocation.
+                ok = ok[status]
+            except KeyError:
+                if not isinstance(status, str):
+                    raise TypeError(f"status at index {index} must be a str, got {status!r}")
+                prev = ok[_SELF]
+                new = judge_step(job, index, None, prev, status)
+                if new is not prev:
+                    ok = maps[new]
     except TypeError as exc:
         if isinstance(status, str):
             raise
         raise TypeError(f"status at index {index} must be a str, got {status!r}") from exc
+    prev = ok[_SELF]
     count = index + 1
     if require_terminal:
         # The last known status: skip back over trailing unknown ones.
@@ -352,13 +363,12 @@ def _time_value(value: object) -> float | datetime:
     """
     if isinstance(value, str):
         text = value.strip()
-        if not text.isdigit():
-            try:
-                moment = datetime.fromisoformat(text)
-            except ValueError:
-                pass
-            else:
-                return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            pass
+        else:
+            return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
         try:
             number = float(text)
         except ValueError:
@@ -425,12 +435,12 @@ def validate_events(
     judge = _Judge(lifecycle, mode, require_initial)
     if not keep_gaps:
         judge.gaps = None
-    direct = judge.t.direct
-    start = judge.start
-    step = judge.step
+    maps = judge.t.step
+    start = judge.start_map
+    judge_step = judge.step
     errors: list[MalformedEvent] = []
-    # Per job: [next-ok set, last known status, last index, last known index,
-    # line of the last known status, last time, its line, its raw value].
+    # Per job: [transition map of its last known status, index of its last
+    # event, index and line of its last known status, last time, as written, line].
     states: dict[Any, list[Any]] = {}
     get_state = states.get
     fromiso = datetime.fromisoformat
@@ -441,17 +451,19 @@ def validate_events(
             status = row[status_key]
             raw_time = row.get(time_key) if time_key is not None else None
             state = get_state(job)
-        except (KeyError, TypeError, AttributeError):
+            ok = start if state is None else state[0]
+            nxt = ok.get(status)
+        except (KeyError, TypeError, AttributeError, IndexError):
             errors.append(_malformed(line, count + len(errors), row, job_key, status_key))
             continue
-        if type(status) is not str or not status or job is None or job == "":
+        if nxt is None and (type(status) is not str or not status):
             errors.append(_malformed(line, count + len(errors), row, job_key, status_key))
             continue
         moment: float | datetime | None = None
         if raw_time is not None and raw_time != "":
             try:
-                if type(raw_time) is str and not raw_time.isdigit():
-                    # The usual case inline: an ISO-8601 string with a zone.
+                if type(raw_time) is str:
+                    # The usual case, inline: an ISO-8601 string.
                     moment = fromiso(raw_time)
                     if moment.tzinfo is None:
                         moment = moment.replace(tzinfo=UTC)
@@ -465,35 +477,41 @@ def validate_events(
                         MalformedEvent(line, _where(line, count + len(errors)) + str(exc))
                     )
                     continue
-        count += 1
         if state is None:
-            state = states[job] = [start, None, -1, -1, None, None, None, None]
-        index = state[2] + 1
-        state[2] = index
+            if job is None or job == "":
+                errors.append(_malformed(line, count + len(errors), row, job_key, status_key))
+                continue
+            state = states[job] = [start, -1, -1, None, None, None, None]
+        count += 1
+        index = state[1] + 1
+        state[1] = index
         if moment is not None:
-            last = state[5]
-            if last is not None and _before(moment, last):
-                judge.backwards(job, index, line, state[1], status, raw_time,
-                                state[7], state[6])  # fmt: skip
-            state[5] = moment
+            last = state[4]
+            if last is not None:
+                try:
+                    backwards = moment < last
+                except TypeError:  # a number and a date-time
+                    backwards = _before(moment, last)
+                if backwards:
+                    judge.backwards(job, index, line, ok[_SELF], status, raw_time,
+                                    state[5], state[6])  # fmt: skip
+            state[4] = moment
+            state[5] = raw_time
             state[6] = line
-            state[7] = raw_time
-        if status in state[0]:
-            state[0] = direct[status]
-            state[1] = status
-            state[3] = index
-            state[4] = line
+        if nxt is not None:
+            state[0] = nxt
+            state[2] = index
+            state[3] = line
         else:
-            prev = state[1]
-            new = step(job, index, line, prev, status)
+            prev = ok[_SELF]
+            new = judge_step(job, index, line, prev, status)
             if new is not prev:
-                state[0] = direct[new]
-                state[1] = new
-                state[3] = index
-                state[4] = line
+                state[0] = maps[new]
+                state[2] = index
+                state[3] = line
     if require_terminal:
         for job, state in states.items():
-            judge.end(job, max(state[3], 0), state[4], state[1])
+            judge.end(job, max(state[2], 0), state[3], state[0][_SELF])
     if isinstance(events, EventLog):
         errors.extend(events.errors)
         errors.sort(key=lambda e: (e.line is None, e.line or 0))
