@@ -94,12 +94,6 @@ def _validate(args: argparse.Namespace) -> int:
 
     stdin = args.file == "-"
     name = "<stdin>" if stdin else args.file
-    input_format: Literal["jsonl", "csv"] | None = args.input_format or _input_format(args.file)
-    if input_format is None:
-        return _fail(
-            f"{name}: cannot tell the format from the file name; "
-            "pass --input-format jsonl or --input-format csv"
-        )
     size: int | None = None
     if not stdin:
         try:
@@ -110,6 +104,12 @@ def _validate(args: argparse.Namespace) -> int:
             size = os.path.getsize(args.file)
         except OSError as exc:
             return _fail(f"{name}: cannot read: {exc.strerror or exc}")
+    input_format: Literal["jsonl", "csv"] | None = args.input_format or _input_format(args.file)
+    if input_format is None:
+        return _fail(
+            f"{name}: cannot tell the format from the file name; "
+            "pass --input-format jsonl or --input-format csv"
+        )
     source = text_stream(sys.stdin.buffer) if stdin else args.file
     log = EventLog(source, input_format, required=(args.job_key, args.status_key), name=name)
     show_progress = _stderr_is_tty() and (size is None or size >= _PROGRESS_MIN_BYTES)
