@@ -338,9 +338,7 @@ def first_refused(trace: Sequence[str]) -> int | None:
     for index, status in enumerate(trace[1:], 1):
         if status == job.status:
             continue
-        events = [
-            e for e, dests in DEFAULT_LIFECYCLE.table[job.status].items() if status in dests
-        ]
+        events = [e for e, dests in DEFAULT_LIFECYCLE.table[job.status].items() if status in dests]
         if not events or not job.can(events[0]):
             return index
         job.fire(events[0], to=status)
