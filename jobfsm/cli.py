@@ -135,10 +135,15 @@ def _validate(args: argparse.Namespace) -> int:
     if events is not log:  # the progress wrapper hid the log's own input errors
         merged = sorted([*report.input_errors, *log.errors], key=lambda e: e.line or 0)
         report = attrs.evolve(report, input_errors=tuple(merged))
-    if args.format == "json":
-        sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
-    else:
-        sys.stdout.writelines(_text_report(name, report))
+    try:
+        if args.format == "json":
+            sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
+        else:
+            sys.stdout.writelines(_text_report(name, report))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) has gone: not an error worth a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     if report.input_errors:
         return EXIT_INPUT_ERROR
     return EXIT_VIOLATIONS if report.violations else EXIT_OK

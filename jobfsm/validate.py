@@ -511,7 +511,9 @@ def validate_events(
                 state[3] = line
     if require_terminal:
         for job, state in states.items():
-            judge.end(job, max(state[2], 0), state[3], state[0][_SELF])
+            # With no known status, the index is where a terminal one was missing.
+            index = state[2] if state[2] >= 0 else state[1] + 1
+            judge.end(job, index, state[3], state[0][_SELF])
     if isinstance(events, EventLog):
         errors.extend(events.errors)
         errors.sort(key=lambda e: (e.line is None, e.line or 0))

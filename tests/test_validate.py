@@ -144,6 +144,14 @@ def test_not_terminal_skips_trailing_unknown_statuses() -> None:
     assert validate_trace(["Completed", "Done"], require_terminal=True).violations[1:] == ()
 
 
+def test_not_terminal_without_any_known_status() -> None:
+    """Only unknown statuses: not-terminal points just past the end, in traces and logs."""
+    report = validate_trace(["Paused", "Done"], require_terminal=True)
+    assert reasons(report) == [(0, "unknown-status"), (1, "unknown-status"), (2, "not-terminal")]
+    events = [{"job": "a", "status": "Paused"}, {"job": "a", "status": "Done"}]
+    assert reasons(validate_events(events, require_terminal=True)) == reasons(report)
+
+
 def test_empty_trace() -> None:
     """An empty trace is fine, unless it must end terminal."""
     assert validate_trace([]).ok
@@ -619,3 +627,29 @@ def test_violation_is_frozen() -> None:
     assert isinstance(violation, Violation)
     with pytest.raises(AttributeError):
         violation.index = 3  # type: ignore[misc]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    jobs=st.lists(traces(), min_size=1, max_size=4),
+    mode=st.sampled_from(MODES),
+    data=st.data(),
+)
+def test_interleaved_events_match_each_trace_alone(
+    jobs: list[list[str]], mode: str, data: st.DataObject
+) -> None:
+    """Interleaving the traces of several jobs in one log changes nothing per job."""
+    queues = [deque(trace) for trace in jobs]
+    events: list[tuple[int, dict[str, str]]] = []
+    while any(queues):
+        job = data.draw(st.sampled_from([n for n, q in enumerate(queues) if q]))
+        events.append((len(events) + 1, {"job": f"j{job}", "status": queues[job].popleft()}))
+    report = validate_events(events, mode=mode, require_terminal=True, keep_gaps=True)
+    for number, trace in enumerate(jobs):
+        alone = validate_trace(trace, mode=mode, require_terminal=bool(trace), job=f"j{number}")
+        mine = [v for v in report.violations if v.job == f"j{number}"]
+        assert [(v.index, v.reason, v.from_, v.to) for v in mine] == [
+            (v.index, v.reason, v.from_, v.to) for v in alone.violations
+        ]
+        gaps = [(g.index, g.skipped) for g in report.gaps if g.job == f"j{number}"]
+        assert gaps == [(g.index, g.skipped) for g in alone.gaps]
