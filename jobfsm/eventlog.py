@@ -75,6 +75,7 @@ class EventLog:
         return self._read()
 
     def _read(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        self.errors.clear()  # a second pass reports its own errors, not twice the first's
         source = self.source
         stream = (
             open(source, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed below
