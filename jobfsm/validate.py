@@ -216,7 +216,8 @@ class _Judge:
             err = UnknownStatusError(to, t.lifecycle.states)
             hint = f"; did you mean {err.suggestion!r}?" if err.suggestion else ""
             self._add(job, index, line, prev, to, Reason.UNKNOWN_STATUS,
-                      f"unknown status {to!r}{hint}", self.legal_after(prev))  # fmt: skip
+                      f"{to!r} is not a status of {t.lifecycle.name!r}{hint}",
+                      self.legal_after(prev))  # fmt: skip
             return prev  # type: ignore[return-value]  # set aside: keep the last known one
         if prev is None:
             self._add(job, index, line, None, member, Reason.NOT_INITIAL,
@@ -270,8 +271,8 @@ class _Judge:
         where = f" (line {before_line})" if before_line is not None else ""
         member = self.t.members.get(to, to)
         self._add(job, index, line, prev, member, Reason.TIME_WENT_BACKWARDS,
-                  f"time went backwards: {time} is before {before}, the time of the "
-                  f"previous event{where}", ())  # fmt: skip
+                  f"{time} is before {before}, the time of the previous event{where}",
+                  ())  # fmt: skip
 
     def _add(
         self, job: object, index: int, line: int | None, prev: str | None, to: str | None,
