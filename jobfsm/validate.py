@@ -244,7 +244,8 @@ class _Judge:
             skipped = ", ".join(path)
             return (
                 f"no event leads from {prev} to {to} "
-                f"(observed mode would assume {skipped} were skipped)"
+                f"(observed mode would assume {skipped} {'was' if len(path) == 1 else 'were'} "
+                "skipped)"
             )
         if path is None:
             return f"no event leads from {prev} to {to} ({to} cannot be reached from {prev})"
