@@ -653,3 +653,42 @@ def test_interleaved_events_match_each_trace_alone(
         ]
         gaps = [(g.index, g.skipped) for g in report.gaps if g.job == f"j{number}"]
         assert gaps == [(g.index, g.skipped) for g in alone.gaps]
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    rows=st.lists(
+        st.fixed_dictionaries(
+            {
+                "job": st.sampled_from(["a", "b", "c,d", 'q"uote']),
+                "status": st.sampled_from(KNOWN + UNKNOWN),
+                "time": st.integers(0, 50).map(str),
+            }
+        ),
+        max_size=30,
+    ),
+    mode=st.sampled_from(MODES),
+)
+def test_jsonl_and_csv_files_give_the_report_of_the_rows(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[dict[str, str]], mode: str
+) -> None:
+    """Written as JSON Lines or CSV and read back, events give the same report, with the
+    file's line numbers (the CSV header shifts them by one)."""
+    import csv
+
+    folder = tmp_path_factory.mktemp("logs")
+    jsonl = folder / "e.jsonl"
+    jsonl.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    with open(folder / "e.csv", "w", encoding="utf-8", newline="") as out:
+        writer = csv.DictWriter(out, ["job", "status", "time"])
+        writer.writeheader()
+        writer.writerows(rows)
+    numbered = [(n, r) for n, r in enumerate(rows, 1)]
+    expected = validate_events(numbered, mode=mode, require_terminal=True)
+    from_jsonl = validate_events(read_jsonl(jsonl), mode=mode, require_terminal=True)
+    assert from_jsonl == expected
+    from_csv = validate_events(read_csv(folder / "e.csv"), mode=mode, require_terminal=True)
+    assert [(v.job, v.index, v.reason, v.line) for v in from_csv.violations] == [
+        (v.job, v.index, v.reason, None if v.line is None else v.line + 1)
+        for v in expected.violations
+    ]
