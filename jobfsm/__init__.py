@@ -61,6 +61,30 @@ __all__ = [
 # -- YAML (jobfsm.yamlio) --
 
 # -- validation (jobfsm.validate) --
+from jobfsm.errors import EventLogError
+from jobfsm.eventlog import EventLog, MalformedEvent, read_csv, read_jsonl
+from jobfsm.validate import (
+    Gap,
+    Reason,
+    Report,
+    Violation,
+    validate_events,
+    validate_trace,
+)
+
+__all__ += [
+    "EventLog",
+    "EventLogError",
+    "Gap",
+    "MalformedEvent",
+    "Reason",
+    "Report",
+    "Violation",
+    "read_csv",
+    "read_jsonl",
+    "validate_events",
+    "validate_trace",
+]
 
 # -- diagrams (jobfsm.diagrams) --
 from jobfsm.diagrams import render, to_dot, to_mermaid

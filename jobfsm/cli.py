@@ -9,9 +9,16 @@ over violations).
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
-from collections.abc import Sequence
-from typing import NoReturn
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Literal, NoReturn
+
+import attrs
+
+if TYPE_CHECKING:
+    from jobfsm.validate import Report
 
 __all__ = ["EXIT_INPUT_ERROR", "EXIT_OK", "EXIT_VIOLATIONS", "main", "run"]
 
@@ -86,7 +93,140 @@ def run() -> NoReturn:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    raise NotImplementedError("validate")
+    from jobfsm.errors import EventLogError
+    from jobfsm.eventlog import EventLog, text_stream
+    from jobfsm.validate import validate_events
+
+    stdin = args.file == "-"
+    name = "<stdin>" if stdin else args.file
+    size: int | None = None
+    if not stdin:
+        try:
+            if os.path.isdir(args.file):
+                return _fail(f"{name}: is a directory, not an event log")
+            with open(args.file, "rb"):
+                pass  # surface a missing or unreadable file before any output
+            size = os.path.getsize(args.file)
+        except OSError as exc:
+            return _fail(f"{name}: cannot read: {exc.strerror or exc}")
+    input_format: Literal["jsonl", "csv"] | None = args.input_format or _input_format(args.file)
+    if input_format is None:
+        return _fail(
+            f"{name}: cannot tell the format from the file name; "
+            "pass --input-format jsonl or --input-format csv"
+        )
+    source = text_stream(sys.stdin.buffer) if stdin else args.file
+    log = EventLog(source, input_format, required=(args.job_key, args.status_key), name=name)
+    show_progress = _stderr_is_tty() and (size is None or size >= _PROGRESS_MIN_BYTES)
+    events = _with_progress(log) if show_progress else log
+    try:
+        report = validate_events(
+            events,
+            mode=args.mode,
+            require_initial=args.require_initial,
+            require_terminal=args.require_terminal,
+            job_key=args.job_key,
+            status_key=args.status_key,
+            time_key=args.time_key,
+        )
+    except EventLogError as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(f"{name}: cannot read: {exc.strerror or exc}")
+    finally:
+        if show_progress:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+    if events is not log:  # the progress wrapper hid the log's own input errors
+        merged = sorted([*report.input_errors, *log.errors], key=lambda e: e.line or 0)
+        report = attrs.evolve(report, input_errors=tuple(merged))
+    try:
+        if args.format == "json":
+            sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
+        else:
+            sys.stdout.writelines(_text_report(name, report))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) has gone: not an error worth a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    if report.input_errors:
+        return EXIT_INPUT_ERROR
+    return EXIT_VIOLATIONS if report.violations else EXIT_OK
+
+
+#: Files at least this large show progress on a terminal (stdin always does).
+_PROGRESS_MIN_BYTES = 16 * 1024 * 1024
+_PROGRESS_EVERY = 200_000
+
+_FORMATS: dict[str, Literal["jsonl", "csv"]] = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".csv": "csv",
+}
+
+
+def _input_format(file: str) -> Literal["jsonl", "csv"] | None:
+    if file == "-":
+        return "jsonl"
+    return _FORMATS.get(os.path.splitext(file)[1].lower())
+
+
+def _fail(message: str) -> int:
+    print(f"jobfsm: error: {message}", file=sys.stderr)
+    return EXIT_INPUT_ERROR
+
+
+def _stderr_is_tty() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _with_progress(events: Iterable[tuple[int, Any]]) -> Iterator[tuple[int, Any]]:
+    """Pass *events* through, writing a running count to stderr now and then."""
+    for count, item in enumerate(events, 1):
+        if count % _PROGRESS_EVERY == 0:
+            sys.stderr.write(f"\rjobfsm: {count:,} events read")
+            sys.stderr.flush()
+        yield item
+
+
+def _text_report(name: str, report: Report) -> Iterator[str]:
+    """One line per violation or input error, in line order, then a summary."""
+    items: list[tuple[int, int, str]] = []
+    for order, error in enumerate(report.input_errors):
+        where = f"{name}:{error.line}" if error.line is not None else name
+        items.append((error.line or 0, order, f"{where}: input error: {error.message}\n"))
+    for order, v in enumerate(report.violations, len(items)):
+        allowed = ", ".join(v.allowed) or "none"
+        where = f"{name}:{v.line}" if v.line is not None else name
+        items.append(
+            (
+                v.line or 0,
+                order,
+                f"{where}: job {v.job}: index {v.index}: {v.from_ or '-'} -> {v.to or '-'}: "
+                f"{v.reason}: {v.message} (allowed: {allowed})\n",
+            )
+        )
+    items.sort()
+    for _, _, text in items:
+        yield text
+    scope = f"{report.events} events of {report.jobs} jobs, {report.mode} mode"
+    if report.ok:
+        yield f"{name}: ok: no violations ({scope})\n"
+        return
+    bad_jobs = len({v.job for v in report.violations})
+    yield (
+        f"{name}: {_plural(len(report.violations), 'violation')} in "
+        f"{_plural(bad_jobs, 'job')}, {_plural(len(report.input_errors), 'input error')} "
+        f"({scope})\n"
+    )
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 # -- diagram -------------------------------------------------------------------

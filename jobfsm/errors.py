@@ -14,6 +14,7 @@ working for code that does not know about jobfsm::
     ├── JobStoreError(OSError)                 the job store cannot do what was asked
     ├── JobNotFoundError(KeyError)             no stored job has that name
     ├── JobFileError(ValueError)               a job file / stream cannot be read
+    ├── EventLogError(ValueError)              an event log that cannot be read at all
     ├── GraphvizNotFoundError(FileNotFoundError) SVG/PNG asked, no `dot` on PATH
     ├── DiagramFormatError(ValueError)         a diagram format jobfsm cannot draw
     └── DiagramRenderError(RuntimeError)       Graphviz ran but failed
@@ -31,6 +32,7 @@ from collections.abc import Iterable, Sequence
 __all__ = [
     "DiagramFormatError",
     "DiagramRenderError",
+    "EventLogError",
     "GraphvizNotFoundError",
     "IllegalTransitionError",
     "InvalidHistoryError",
@@ -195,6 +197,24 @@ class JobFileError(JobFSMError, ValueError):
 
 
 # -- validation input errors (jobfsm.validate) -------------------------------------
+
+
+class EventLogError(JobFSMError, ValueError):
+    """An event log that cannot be read at all (not text, unknown format).
+
+    Single malformed lines are not errors: they are reported in the
+    validation report and reading goes on. This is for problems that stop
+    reading, such as bytes that are not UTF-8.
+    """
+
+    def __init__(self, message: str, *, source: str | None = None, line: int | None = None) -> None:
+        self.source = source
+        self.line = line
+        self.reason = message
+        where = source or "<stream>"
+        if line is not None:
+            where += f":{line}"
+        super().__init__(f"{where}: {message}")
 
 
 # -- diagram errors (jobfsm.diagrams) ----------------------------------------------

@@ -1,0 +1,210 @@
+"""Read event logs (JSON Lines or CSV) lazily, line by line.
+
+A reader yields ``(line, row)`` pairs, ``line`` being the 1-based line where the
+event starts. A malformed line (not JSON, not an object, a CSV row with the
+wrong number of fields) does not stop reading: it is recorded in
+:attr:`EventLog.errors` and the next line is read. Only a file that is not
+UTF-8 text stops reading, with :class:`~jobfsm.errors.EventLogError`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections.abc import Iterator, Sequence
+from typing import IO, Any, Literal
+
+import attrs
+
+from jobfsm.errors import EventLogError
+
+__all__ = ["EventLog", "MalformedEvent", "read_csv", "read_jsonl"]
+
+Source = str | os.PathLike[str] | IO[str]
+
+
+@attrs.frozen
+class MalformedEvent:
+    """A line (or event) that could not be read; an input error, not a violation.
+
+    Args:
+        line: 1-based line in the file (``None`` for events given without lines).
+        message: What is wrong and what was expected.
+    """
+
+    line: int | None
+    message: str
+
+
+class EventLog:
+    """An event log read lazily: iterate for ``(line, row)`` pairs.
+
+    Iterating opens the file (a path) or reads the stream, and closes a file it
+    opened when done. Malformed lines are appended to :attr:`errors` while
+    iterating.
+
+    Args:
+        source: A path, or an open text stream (for CSV, opened with ``newline=""``).
+        format: ``"jsonl"`` or ``"csv"``.
+        required: For CSV, columns the header must have; when one is missing
+            the header is reported once and no row is read.
+        name: How messages name the source (default: the path, or ``<stream>``).
+    """
+
+    def __init__(
+        self,
+        source: Source,
+        format: Literal["jsonl", "csv"],
+        *,
+        required: Sequence[str] = (),
+        name: str | None = None,
+    ) -> None:
+        if format not in ("jsonl", "csv"):
+            raise ValueError(f"format must be 'jsonl' or 'csv', got {format!r}")
+        self.source = source
+        self.format = format
+        self.required = tuple(required)
+        if name is None:
+            name = os.fspath(source) if isinstance(source, str | os.PathLike) else "<stream>"
+        self.name = name
+        self.errors: list[MalformedEvent] = []
+
+    def __iter__(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        return self._read()
+
+    def _read(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        self.errors.clear()  # a second pass reports its own errors, not twice the first's
+        source = self.source
+        stream = (
+            open(source, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed below
+            if isinstance(source, str | os.PathLike)
+            else source
+        )
+        try:
+            if self.format == "csv":
+                yield from self._csv_rows(stream, self.errors)
+                return
+            # JSON Lines, inline: this loop runs once per event.
+            errors = self.errors
+            scan = _SCAN
+            for number, text in enumerate(stream, 1):
+                try:
+                    row, end = scan(text, 0)
+                except (StopIteration, ValueError, RecursionError):
+                    end = -1
+                if end < 0 or text[end:] != "\n":
+                    # Anything unusual (spaces, \r\n, no final newline, an error)
+                    # goes through json.loads, which also words the error.
+                    row = _load_line(text, number, errors)
+                    if row is _FAILED:
+                        continue
+                if type(row) is not dict:
+                    errors.append(
+                        MalformedEvent(number, f"expected a JSON object, got {type(row).__name__}")
+                    )
+                    continue
+                yield number, row
+        except UnicodeDecodeError as exc:
+            raise EventLogError(
+                f"not UTF-8 text ({exc.reason}, byte {exc.object[exc.start]:#04x})",
+                source=self.name,
+                line=self._bad_line(),
+            ) from None
+        finally:
+            if stream is not source:
+                stream.close()
+
+    def _bad_line(self) -> int | None:
+        """The first line of the file that is not UTF-8 (a path only; streams are gone)."""
+        if not isinstance(self.source, str | os.PathLike):
+            return None
+        with open(self.source, "rb") as raw:
+            for number, data in enumerate(raw, 1):
+                try:
+                    data.decode("utf-8")
+                except UnicodeDecodeError:
+                    return number
+        return None  # pragma: no cover - only called after a decoding error
+
+    def _csv_rows(
+        self, stream: IO[str], errors: list[MalformedEvent]
+    ) -> Iterator[tuple[int, dict[str, Any]]]:
+        reader = csv.reader(stream)
+        header: list[str] | None = None
+        done = 0  # physical lines consumed before the current record
+        while True:
+            try:
+                fields = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                errors.append(MalformedEvent(done + 1, f"bad CSV row: {exc}"))
+                done = reader.line_num
+                continue
+            line, done = done + 1, reader.line_num
+            if not fields or fields == [""]:
+                continue  # blank line
+            if header is None:
+                header = [f.strip() for f in fields]
+                missing = [k for k in self.required if k not in header]
+                if missing:
+                    names = ", ".join(repr(k) for k in missing)
+                    errors.append(
+                        MalformedEvent(
+                            line,
+                            f"the CSV header has no column {names} (columns: "
+                            + ", ".join(repr(h) for h in header)
+                            + ")",
+                        )
+                    )
+                    return
+                continue
+            if len(fields) != len(header):
+                errors.append(
+                    MalformedEvent(
+                        line,
+                        f"bad CSV row: {len(fields)} fields, the header has {len(header)} "
+                        f"({', '.join(header)})",
+                    )
+                )
+                continue
+            yield line, dict(zip(header, fields, strict=True))
+
+
+#: The C scanner behind json.loads, called directly to skip its per-call checks.
+_SCAN = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+_FAILED = object()
+
+
+def _load_line(text: str, number: int, errors: list[MalformedEvent]) -> Any:
+    """``json.loads(text)``; on failure record why (blank lines are skipped), return _FAILED."""
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        if text.strip():
+            detail = (
+                f"{exc.msg} (column {exc.colno})"
+                if isinstance(exc, json.JSONDecodeError)
+                else str(exc)
+            )
+            errors.append(MalformedEvent(number, f"not valid JSON: {detail}"))
+    except RecursionError:
+        errors.append(MalformedEvent(number, "not valid JSON: nested too deeply"))
+    return _FAILED
+
+
+def read_jsonl(source: Source, *, name: str | None = None) -> EventLog:
+    """An :class:`EventLog` over a JSON Lines file or text stream (one object a line)."""
+    return EventLog(source, "jsonl", name=name)
+
+
+def read_csv(source: Source, *, required: Sequence[str] = (), name: str | None = None) -> EventLog:
+    """An :class:`EventLog` over a CSV file or text stream whose first row is a header."""
+    return EventLog(source, "csv", required=required, name=name)
+
+
+def text_stream(binary: IO[bytes]) -> IO[str]:
+    """Wrap a binary stream (such as ``sys.stdin.buffer``) the way files are opened."""
+    return io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
