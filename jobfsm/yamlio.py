@@ -239,12 +239,13 @@ def _is_default(cls: type[Job], key: str, value: Any) -> bool:
     return bool(value is default)
 
 
-def job_to_dict(job: Job) -> dict[str, Any]:
+def job_to_dict(job: Job, *, history: bool = True) -> dict[str, Any]:
     """The document form of *job*, keys in the order :func:`dump_job` writes them.
 
     Fields left at their default (``None`` or empty) are not written, as
     azure-ai-ml does; ``status`` and ``status_history`` are written once the
-    job has left its initial status or has a history.
+    job has left its initial status or has a history (``history=False``
+    leaves ``status_history`` out: azure-ai-ml refuses that key).
 
     Raises:
         JobDumpError: ``extras`` holds a key that jobfsm writes itself.
@@ -277,7 +278,8 @@ def job_to_dict(job: Job) -> dict[str, Any]:
         out["log_files"] = dict(job.log_files)
     if job.history or job.status != job.lifecycle.initial:
         out[STATUS_KEY] = str(job.status)
-        out[HISTORY_KEY] = history_to_list(job.history)
+        if history:
+            out[HISTORY_KEY] = history_to_list(job.history)
     return out
 
 
@@ -294,7 +296,9 @@ def _umask() -> int:
 _FILE_MODE = 0o666 & ~_umask()
 
 
-def dump_job(job: Job, dest: str | os.PathLike[str] | IO[str], **kwargs: Any) -> None:
+def dump_job(
+    job: Job, dest: str | os.PathLike[str] | IO[str], *, history: bool = True, **kwargs: Any
+) -> None:
     """Write *job* as a YAML document to a new file or an open text stream.
 
     The whole text is rendered before anything is written, so a value YAML
@@ -303,6 +307,8 @@ def dump_job(job: Job, dest: str | os.PathLike[str] | IO[str], **kwargs: Any) ->
     Args:
         job: The job to write.
         dest: A path that must not exist yet, or a writable text stream.
+        history: Write ``status_history``; ``False`` writes ``status`` alone,
+            which azure-ai-ml also accepts.
         **kwargs: Passed to :func:`yaml.dump` (e.g. ``width``, ``indent``).
 
     Raises:
@@ -317,26 +323,26 @@ def dump_job(job: Job, dest: str | os.PathLike[str] | IO[str], **kwargs: Any) ->
         path = os.fspath(dest)
         if os.path.lexists(path):  # fail early; the link below re-checks atomically
             raise JobFileExistsError(path)
-        _write_new_file(path, _render(job, kwargs))
+        _write_new_file(path, _render(job, history, kwargs))
         return
     writable = getattr(dest, "writable", None)
     if writable is not None and not writable():
         raise StreamNotWritableError(dest)
     if isinstance(dest, (io.RawIOBase, io.BufferedIOBase)):
         raise TypeError("dump needs a text stream; open the file with mode 'w', not 'wb'")
-    text = _render(job, kwargs)
+    text = _render(job, history, kwargs)
     try:
         dest.write(text)
     except io.UnsupportedOperation as exc:
         raise StreamNotWritableError(dest) from exc
 
 
-def _render(job: Job, kwargs: Mapping[str, Any]) -> str:
+def _render(job: Job, history: bool, kwargs: Mapping[str, Any]) -> str:
     options: dict[str, Any] = {"sort_keys": False, "default_flow_style": False}
     options["allow_unicode"] = True
     options.update(kwargs)
     try:
-        return str(yaml.dump(job_to_dict(job), Dumper=_Dumper, **options))
+        return str(yaml.dump(job_to_dict(job, history=history), Dumper=_Dumper, **options))
     except yaml.YAMLError as exc:
         raise JobDumpError(f"job {job.name!r} cannot be written as YAML: {exc}") from exc
 

@@ -560,10 +560,7 @@ def test_boolean_status(tmp_path: Path) -> None:
 def test_python_tags_are_refused_and_not_executed(tmp_path: Path) -> None:
     """`!!python/object/apply` is refused with its line; the call never happens."""
     marker = tmp_path / "executed"
-    text = (
-        "command: echo\n"
-        f"x: !!python/object/apply:os.mkdir ['{marker}']\n"
-    )
+    text = f"command: echo\nx: !!python/object/apply:os.mkdir ['{marker}']\n"
     error = _error(tmp_path, text, UnsafeTagError)
     assert isinstance(error, UnsafeTagError)
     assert error.line == 2
