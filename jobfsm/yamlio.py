@@ -457,14 +457,15 @@ def load_job(
     """
     text, file, base = _read(source)
     root, data = _parse(text, file)
-    nodes = {key.value: value for key, value in root.value if isinstance(key.value, str)}
-    for key in data:
-        if not isinstance(key, str):
-            bad = next(k for k, _ in root.value if k.value == str(key) or k.value == key)
+    nodes: dict[str, Node] = {}  # top-level key -> value node, for error lines
+    for key_node, value_node in root.value:
+        if key_node.tag != "tag:yaml.org,2002:str":
             raise JobFileStructureError(
-                f"top-level key {key!r} is not a string", key=None,
-                expected="string keys", **_where(file, bad),
+                f"top-level key {key_node.value!r} is not a string", key=None,
+                expected=f"string keys (quote it: '{key_node.value}')",
+                **_where(file, key_node),
             )  # fmt: skip
+        nodes[key_node.value] = value_node
     cls, type_value = _job_class(data, file, nodes.get("type"))
     kwargs: dict[str, Any] = {}
     extras: dict[str, Any] = {}

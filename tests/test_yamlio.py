@@ -672,3 +672,41 @@ def test_stream_errors_name_the_stream() -> None:
     """Errors from an anonymous stream say <stream> and still give the line."""
     with pytest.raises(JobFileStatusError, match=r"^<stream>:2:9: "):
         _loads("command: echo\nstatus: Cancelled\n")
+
+
+@pytest.mark.parametrize("key", ["0x10", "1:30", "true", "~"])
+def test_top_level_keys_that_yaml_reads_as_other_types(tmp_path: Path, key: str) -> None:
+    """Keys YAML turns into numbers, booleans or null are refused with a quoting hint."""
+    error = _error(tmp_path, f"command: echo\n{key}: x\n", JobFileStructureError)
+    assert error.line == 2
+    assert "quote it" in str(error)
+
+
+def test_merge_keys_are_resolved() -> None:
+    """YAML merge keys (`<<: *base`) are plain YAML and load like azure-ai-ml reads them."""
+    job = _loads("x_base: &base {a: 1}\nx_job:\n  <<: *base\n  b: 2\ncommand: echo\n")
+    assert job.extras["x_job"] == {"a": 1, "b": 2}
+
+
+def test_yaml_names_are_exported() -> None:
+    """load_job and the YAML errors are part of the public API; each error is a
+    JobFSMError and the builtin a caller would catch."""
+    import jobfsm
+    from jobfsm import yamlio
+
+    assert jobfsm.load_job is yamlio.load_job
+    exported = {
+        "JobDumpError": ValueError,
+        "JobFileExistsError": FileExistsError,
+        "JobFileHistoryError": ValueError,
+        "JobFileStatusError": ValueError,
+        "JobFileStructureError": ValueError,
+        "JobFileSyntaxError": ValueError,
+        "StreamNotWritableError": OSError,
+        "UnsafeTagError": ValueError,
+    }
+    for name, builtin in exported.items():
+        assert name in jobfsm.__all__
+        error = getattr(jobfsm, name)
+        assert issubclass(error, JobFSMError)
+        assert issubclass(error, builtin)
