@@ -202,8 +202,12 @@ def job_to_dict(job: Job, *, history: bool = True) -> dict[str, Any]:
         out["creation_context"] = system_data_to_dict(job.creation_context)
     if job.log_files is not None:
         out["log_files"] = dict(job.log_files)
-    if job.history or job.status != job.lifecycle.initial:
-        out[STATUS_KEY] = str(job.status)
+    # Status and history change together under the job's lock; read them
+    # together too, or a concurrent event could give a file that cannot load.
+    with job._get_lock():
+        status, entries = job.status, job.history
+    if entries or status != job.lifecycle.initial:
+        out[STATUS_KEY] = str(status)
         if history:
-            out[HISTORY_KEY] = history_to_list(job.history)
+            out[HISTORY_KEY] = history_to_list(entries)
     return out
