@@ -59,6 +59,29 @@ __all__ = [
 ]
 
 # -- YAML (jobfsm.yamlio) --
+from jobfsm.errors import (
+    JobDumpError,
+    JobFileExistsError,
+    JobFileHistoryError,
+    JobFileStatusError,
+    JobFileStructureError,
+    JobFileSyntaxError,
+    StreamNotWritableError,
+    UnsafeTagError,
+)
+from jobfsm.yamlio import load_job
+
+__all__ += [
+    "JobDumpError",
+    "JobFileExistsError",
+    "JobFileHistoryError",
+    "JobFileStatusError",
+    "JobFileStructureError",
+    "JobFileSyntaxError",
+    "StreamNotWritableError",
+    "UnsafeTagError",
+    "load_job",
+]
 
 # -- validation (jobfsm.validate) --
 from jobfsm.errors import EventLogError

@@ -27,7 +27,10 @@ parsing the message.
 from __future__ import annotations
 
 import difflib
+import errno
+import io
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 __all__ = [
     "DiagramFormatError",
@@ -194,6 +197,89 @@ class JobFileError(JobFSMError, ValueError):
 
 
 # -- YAML file errors (jobfsm.yamlio) ---------------------------------------------
+
+
+class JobFileSyntaxError(JobFileError):
+    """The text is not YAML (or not one YAML document); names where parsing stopped."""
+
+
+class UnsafeTagError(JobFileError):
+    """A tag such as ``!!python/object`` that safe loading refuses; nothing was constructed."""
+
+    def __init__(self, tag: str, **where: Any) -> None:
+        self.tag = tag
+        super().__init__(
+            f"tag {tag!r} is not allowed: job files may only use plain YAML values "
+            "(mappings, lists, strings, numbers, booleans, null, timestamps)",
+            **where,
+        )
+
+
+class JobFileStructureError(JobFileError):
+    """A document whose shape jobfsm cannot use: not a mapping, a bad ``type`` value, ...
+
+    ``key`` is the offending key (``None`` for the document itself) and
+    ``expected`` says what would be valid.
+    """
+
+    def __init__(self, message: str, *, key: str | None, expected: str, **where: Any) -> None:
+        self.key = key
+        self.expected = expected
+        super().__init__(f"{message}; expected {expected}", **where)
+
+
+class JobFileStatusError(JobFileError):
+    """A ``status`` (or history status) that is not a status of the lifecycle."""
+
+    def __init__(self, value: object, known: Sequence[str], *, key: str, **where: Any) -> None:
+        self.value = value
+        self.key = key
+        self.known = tuple(str(k) for k in known)
+        self.suggestion = closest(value, self.known) if isinstance(value, str) else None
+        hint = f"; did you mean {self.suggestion!r}?" if self.suggestion else ""
+        kind = "" if isinstance(value, str) else f" (a {type(value).__name__}, not a string)"
+        super().__init__(
+            f"{key}: unknown status {value!r}{kind}{hint} (known statuses: {_quoted(self.known)})",
+            **where,
+        )
+
+
+class JobFileHistoryError(JobFileError):
+    """A ``status_history`` that the lifecycle cannot have produced; ``index`` is 0-based."""
+
+    def __init__(self, message: str, *, index: int | None, **where: Any) -> None:
+        self.index = index
+        super().__init__(message, **where)
+
+
+class JobFileExistsError(JobFSMError, FileExistsError):
+    """``dump`` to a path that already exists; the existing file was not touched."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        super().__init__(
+            errno.EEXIST,
+            f"{path} already exists; jobfsm never overwrites a job file (remove it or "
+            "choose another name)",
+            path,
+        )
+
+    def __str__(self) -> str:
+        return str(self.args[1])
+
+
+class StreamNotWritableError(JobFSMError, io.UnsupportedOperation):
+    """``dump`` to an open stream that cannot be written (e.g. opened for reading)."""
+
+    def __init__(self, stream: object) -> None:
+        self.stream = stream
+        name = getattr(stream, "name", None)
+        what = f"stream {name!r}" if isinstance(name, str) else f"{type(stream).__name__} stream"
+        super().__init__(f"{what} is not writable; open it with mode 'w' or pass a path")
+
+
+class JobDumpError(JobFSMError, ValueError):
+    """A job that cannot be written as YAML (a value YAML cannot hold, a reserved key)."""
 
 
 # -- validation input errors (jobfsm.validate) -------------------------------------

@@ -1,13 +1,455 @@
-"""YAML dump and load of job documents."""
+"""YAML dump and load of job documents (the Azure ML job file format plus status).
+
+A job file is read with a :class:`yaml.SafeLoader` subclass (nothing but plain
+YAML values can be built) that keeps line numbers for error messages and that
+reads only ``true``/``false`` as booleans, so ``on``/``off``/``yes``/``no``
+stay the strings the user wrote. Every key of the document is kept: fields
+jobfsm models go to the job's attributes, every other key to ``extras``.
+
+Writing never overwrites and never leaves a partial file: the text is rendered
+in memory, written to a temporary file in the destination folder, then
+hard-linked into place (the link fails if the name exists, so there is no
+window in which another writer's file could be replaced).
+
+The conversions between jobs and plain values live in :mod:`jobfsm._yamldoc`;
+they are re-exported here.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
+import re
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
 from typing import IO, Any
 
-from jobfsm.job import Job
+import yaml
+from yaml.nodes import MappingNode, Node, SequenceNode
+
+from jobfsm._yamldoc import (
+    HISTORY_ENTRY_KEYS,
+    HISTORY_KEY,
+    READ_ONLY_KEYS,
+    STATUS_KEY,
+    history_from_list,
+    history_to_list,
+    job_to_dict,
+    service_from_dict,
+    service_to_dict,
+    system_data_from_dict,
+    system_data_to_dict,
+    typed_keys,
+)
+from jobfsm.errors import (
+    InvalidHistoryError,
+    JobDumpError,
+    JobFileExistsError,
+    JobFileHistoryError,
+    JobFileStatusError,
+    JobFileStructureError,
+    JobFileSyntaxError,
+    StreamNotWritableError,
+    UnknownStatusError,
+    UnsafeTagError,
+)
+from jobfsm.job import JOB_CLASSES, GenericJob, Job, JobService, JobServiceType
+from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Lifecycle
+from jobfsm.machine import HistoryEntry
+
+__all__ = [
+    "HISTORY_KEY",
+    "STATUS_KEY",
+    "dump_job",
+    "history_from_list",
+    "history_to_list",
+    "job_to_dict",
+    "load_job",
+    "service_from_dict",
+    "service_to_dict",
+    "system_data_from_dict",
+    "system_data_to_dict",
+]
+
+# -- YAML dialect --------------------------------------------------------------
 
 
-def dump_job(job: Job, dest: str | os.PathLike[str] | IO[str], **kwargs: Any) -> None:
-    """Write *job* as YAML to *dest*."""
-    raise NotImplementedError("YAML support is not written yet")
+class _Loader(yaml.SafeLoader):
+    """Safe loading, with YAML 1.2 booleans: only true/false (any case form)."""
+
+    # A copy without YAML 1.1's yes/no/on/off booleans, in new lists, so the
+    # add_implicit_resolver call below never touches SafeLoader's own table.
+    yaml_implicit_resolvers = {  # noqa: RUF012 - the class-level table PyYAML reads
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style, no aliases, multi-line strings as literal blocks.
+
+    The resolver is SafeDumper's (YAML 1.1), a superset of what :class:`_Loader`
+    turns into non-strings, so a string such as ``'on'`` is always quoted and
+    reads back as a string here and in azure-ai-ml alike.
+    """
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+_FOLDED_BREAKS = "\x85\u2028\u2029\r"
+
+
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    # PyYAML would write these unescaped in plain or block scalars, and a reader
+    # folds them into spaces; double quotes escape them (\N, \L, \P, \r).
+    if any(ch in data for ch in _FOLDED_BREAKS):
+        style: str | None = '"'
+    else:  # the emitter falls back to quoting when a literal block cannot hold the text
+        style = "|" if "\n" in data else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+# -- dump ----------------------------------------------------------------------
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# Read once: os.umask can only be read by setting it, which is not thread-safe.
+_FILE_MODE = 0o666 & ~_umask()
+
+
+def dump_job(
+    job: Job, dest: str | os.PathLike[str] | IO[str], *, history: bool = True, **kwargs: Any
+) -> None:
+    """Write *job* as a YAML document to a new file or an open text stream.
+
+    The whole text is rendered before anything is written, so a value YAML
+    cannot hold fails without touching *dest*.
+
+    Args:
+        job: The job to write.
+        dest: A path that must not exist yet, or a writable text stream.
+        history: Write ``status_history``; ``False`` writes ``status`` alone,
+            which azure-ai-ml also accepts.
+        **kwargs: Passed to :func:`yaml.dump` (e.g. ``width``, ``indent``).
+
+    Raises:
+        JobFileExistsError: *dest* is a path that exists (a ``FileExistsError``);
+            the file is left untouched.
+        StreamNotWritableError: *dest* is a stream that is not writable (an
+            ``OSError``).
+        JobDumpError: the job holds a value YAML cannot represent.
+        OSError: the folder cannot be written; no file is left behind.
+    """
+    if isinstance(dest, (str, os.PathLike)):
+        path = os.fspath(dest)
+        if os.path.lexists(path):  # fail early; the link below re-checks atomically
+            raise JobFileExistsError(path)
+        _write_new_file(path, _render(job, history, kwargs))
+        return
+    writable = getattr(dest, "writable", None)
+    if writable is not None and not writable():
+        raise StreamNotWritableError(dest)
+    if isinstance(dest, (io.RawIOBase, io.BufferedIOBase)):
+        raise TypeError("dump needs a text stream; open the file with mode 'w', not 'wb'")
+    text = _render(job, history, kwargs)
+    try:
+        dest.write(text)
+    except io.UnsupportedOperation as exc:
+        raise StreamNotWritableError(dest) from exc
+
+
+def _render(job: Job, history: bool, kwargs: Mapping[str, Any]) -> str:
+    options: dict[str, Any] = {"sort_keys": False, "default_flow_style": False}
+    options["allow_unicode"] = True
+    options.update(kwargs)
+    try:
+        return str(yaml.dump(job_to_dict(job, history=history), Dumper=_Dumper, **options))
+    except yaml.YAMLError as exc:
+        raise JobDumpError(f"job {job.name!r} cannot be written as YAML: {exc}") from exc
+
+
+def _write_new_file(path: str, text: str) -> None:
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, temp = tempfile.mkstemp(prefix=".jobfsm-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            os.fchmod(handle.fileno(), _FILE_MODE)  # mkstemp makes 0600 files
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temp, path)  # atomic, and refuses an existing name
+        except FileExistsError:
+            raise JobFileExistsError(path) from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+
+
+# -- load ----------------------------------------------------------------------
+
+
+def _mark_where(file: str | None, mark: yaml.Mark | None) -> dict[str, Any]:
+    """Error location keywords; YAML marks count from 0, messages from 1."""
+    if mark is None:
+        return {"file": file}
+    return {"file": file, "line": mark.line + 1, "column": mark.column + 1}
+
+
+def _where(file: str | None, node: Node | None) -> dict[str, Any]:
+    return _mark_where(file, None if node is None else node.start_mark)
+
+
+def _read(source: str | os.PathLike[str] | IO[str]) -> tuple[str, str | None, Path | None]:
+    """Return (text, file name for messages, base folder) of *source*."""
+    if isinstance(source, (str, os.PathLike)):
+        path = os.fspath(source)
+        try:
+            with open(path, encoding="utf-8") as handle:
+                return handle.read(), path, Path(os.path.abspath(path)).parent
+        except UnicodeDecodeError as exc:
+            raise JobFileSyntaxError(f"not UTF-8 text: {exc.reason}", file=path) from exc
+    name = getattr(source, "name", None)
+    text = source.read()
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    file = name if isinstance(name, str) else None
+    base = Path(os.path.abspath(file)).parent if file and os.path.isfile(file) else None
+    return text, file, base
+
+
+def _parse(text: str, file: str | None) -> tuple[MappingNode, dict[str, Any]]:
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is not None and not isinstance(node, MappingNode):
+            kind = "a list" if isinstance(node, SequenceNode) else f"the value {node.value!r}"
+            raise JobFileStructureError(
+                f"the document is {kind}",
+                key=None,
+                expected="a mapping of job keys (type, command, jobs, ...)",
+                **_where(file, node),
+            )
+        if node is None:
+            raise JobFileStructureError(
+                "the document is empty", key=None, expected="a mapping of job keys", file=file
+            )
+        data = loader.construct_document(node)
+    except yaml.constructor.ConstructorError as exc:
+        where = _mark_where(file, exc.problem_mark)
+        match = re.search(r"constructor for the tag '([^']*)'", exc.problem or "")
+        if match:
+            raise UnsafeTagError(match[1], **where) from None
+        raise JobFileSyntaxError(str(exc.problem), **where) from None
+    except yaml.MarkedYAMLError as exc:
+        message = " ".join(filter(None, [exc.context, exc.problem]))
+        where = _mark_where(file, exc.problem_mark or exc.context_mark)
+        raise JobFileSyntaxError(message, **where) from None
+    except yaml.YAMLError as exc:
+        raise JobFileSyntaxError(str(exc), file=file) from None
+    finally:
+        loader.dispose()
+    return node, data
+
+
+def load_job(
+    source: str | os.PathLike[str] | IO[str], *, lifecycle: Lifecycle = DEFAULT_LIFECYCLE
+) -> Job:
+    """Read a job document from a path or an open text stream.
+
+    ``type`` picks the class (absent means ``command``; ``pipeline`` and
+    ``sweep`` have their own classes; any other string gives a
+    :class:`~jobfsm.job.GenericJob`). Status and history are restored without
+    firing events or observers.
+
+    Args:
+        source: A path or a readable text stream.
+        lifecycle: The lifecycle the job follows (its statuses are checked).
+
+    Raises:
+        JobFileSyntaxError: the text is not one YAML document.
+        UnsafeTagError: the document uses a tag such as ``!!python/object``.
+        JobFileStructureError: the document is not a mapping, ``type`` is not
+            a non-empty string, or a modelled field has the wrong shape.
+        JobFileStatusError: ``status`` is not a status of *lifecycle*.
+        JobFileHistoryError: ``status_history`` is malformed or is not a chain
+            of lifecycle edges ending at ``status``.
+        OSError: the file cannot be read.
+    """
+    text, file, base = _read(source)
+    root, data = _parse(text, file)
+    nodes: dict[str, Node] = {}  # top-level key -> value node, for error lines
+    for key_node, value_node in root.value:
+        if key_node.tag != "tag:yaml.org,2002:str":
+            raise JobFileStructureError(
+                f"top-level key {key_node.value!r} is not a string", key=None,
+                expected=f"string keys (quote it: '{key_node.value}')",
+                **_where(file, key_node),
+            )  # fmt: skip
+        nodes[key_node.value] = value_node
+    cls, type_value = _job_class(data, file, nodes.get("type"))
+    kwargs: dict[str, Any] = {}
+    extras: dict[str, Any] = {}
+    typed = set(typed_keys(cls))
+    for key, value in data.items():
+        if key in typed:
+            kwargs[key] = value
+        elif key not in ("type", STATUS_KEY, HISTORY_KEY, *READ_ONLY_KEYS):
+            extras[key] = value
+    kwargs.update(_read_only_fields(data, file, nodes))
+    if "services" in data:
+        kwargs["services"] = _services(data["services"], file, nodes["services"])
+    if cls is GenericJob:
+        kwargs["type"] = type_value
+    job = cls(extras=extras, base_path=base, lifecycle=lifecycle, **kwargs)
+    _restore(job, data, file, nodes)
+    return job
+
+
+def _job_class(
+    data: Mapping[str, Any], file: str | None, node: Node | None
+) -> tuple[type[Job], str]:
+    value = data.get("type", "command")
+    if not isinstance(value, str) or not value.strip():
+        raise JobFileStructureError(
+            f"type {value!r} is not a job type",
+            key="type",
+            expected=f"one of {', '.join(map(repr, JOB_CLASSES))} (any other non-empty "
+            "string such as 'automl' loads as a generic job)",
+            **_where(file, node),
+        )
+    return JOB_CLASSES.get(value, GenericJob), value
+
+
+def _read_only_fields(
+    data: Mapping[str, Any], file: str | None, nodes: Mapping[str, Node]
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if data.get("id") is not None:
+        if not isinstance(data["id"], str):
+            raise JobFileStructureError(
+                f"id {data['id']!r} is not a string", key="id",
+                expected="an ARM id string", **_where(file, nodes["id"]),
+            )  # fmt: skip
+        out["id"] = data["id"]
+    if data.get("creation_context") is not None:
+        value = data["creation_context"]
+        try:
+            if not isinstance(value, Mapping):
+                raise ValueError("not a mapping")
+            out["creation_context"] = system_data_from_dict(value)
+        except (ValueError, TypeError) as exc:
+            raise JobFileStructureError(
+                f"creation_context: {exc}", key="creation_context",
+                expected="a mapping of created_by, created_at (ISO-8601), ...",
+                **_where(file, nodes["creation_context"]),
+            ) from None  # fmt: skip
+    if data.get("log_files") is not None:
+        value = data["log_files"]
+        if not isinstance(value, Mapping):
+            raise JobFileStructureError(
+                "log_files is not a mapping", key="log_files",
+                expected="a mapping of log name to URL or path",
+                **_where(file, nodes["log_files"]),
+            )  # fmt: skip
+        out["log_files"] = dict(value)
+    return out
+
+
+def _services(value: Any, file: str | None, node: Node) -> dict[str, JobService]:
+    kinds = ", ".join(repr(str(k)) for k in JobServiceType)
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise JobFileStructureError(
+            "services is not a mapping", key="services",
+            expected="a mapping of service name to {type, endpoint, nodes, port, ...}",
+            **_where(file, node),
+        )  # fmt: skip
+    items = dict(zip([k.value for k, _ in node.value], [v for _, v in node.value], strict=True))
+    out = {}
+    for name, spec in value.items():
+        where = _where(file, items.get(str(name), node))
+        try:
+            if not isinstance(spec, Mapping):
+                raise ValueError("not a mapping")
+            out[name] = service_from_dict(spec)
+        except (ValueError, TypeError) as exc:
+            raise JobFileStructureError(
+                f"service {name!r}: {exc}", key="services",
+                expected=f"a mapping whose type is one of {kinds} and nodes 'all' or absent",
+                **where,
+            ) from None  # fmt: skip
+    return out
+
+
+def _restore(
+    job: Job, data: Mapping[str, Any], file: str | None, nodes: Mapping[str, Node]
+) -> None:
+    lifecycle = job.lifecycle
+    history_data = data.get(HISTORY_KEY)
+    if STATUS_KEY not in data and history_data is None:
+        return
+    history_node = nodes.get(HISTORY_KEY)
+    items = history_data if history_data is not None else []
+    if not isinstance(items, list):
+        raise JobFileHistoryError(
+            f"{HISTORY_KEY} is not a list; expected a list of {{from, to, event, at}}",
+            index=None,
+            **_where(file, history_node),
+        )
+    item_nodes = history_node.value if isinstance(history_node, SequenceNode) else []
+    entries: list[HistoryEntry] = []
+    for index, item in enumerate(items):
+        where = _where(file, item_nodes[index] if index < len(item_nodes) else history_node)
+        try:
+            if not isinstance(item, Mapping):
+                raise ValueError("not a mapping")
+            entries.extend(history_from_list([item], lifecycle))
+        except UnknownStatusError as exc:
+            raise JobFileStatusError(
+                exc.status, exc.known, key=f"{HISTORY_KEY}[{index}]", **where
+            ) from None
+        except (ValueError, TypeError) as exc:
+            raise JobFileHistoryError(
+                f"{HISTORY_KEY}[{index}]: {exc}; expected a mapping of "
+                f"{', '.join(HISTORY_ENTRY_KEYS)} (at: ISO-8601 UTC date-time)",
+                index=index,
+                **where,
+            ) from None
+    if STATUS_KEY in data:
+        status = data[STATUS_KEY]
+        try:
+            lifecycle.status(status)
+        except UnknownStatusError as exc:
+            raise JobFileStatusError(
+                status, exc.known, key=STATUS_KEY, **_where(file, nodes[STATUS_KEY])
+            ) from None
+    else:  # a history without a status ends where the history ends
+        status = entries[-1].to if entries else lifecycle.initial
+    try:
+        job.restore(status, entries)
+    except InvalidHistoryError as exc:
+        node = item_nodes[exc.index] if 0 <= exc.index < len(item_nodes) else history_node
+        raise JobFileHistoryError(
+            f"{HISTORY_KEY}: {exc} (status {status!r}); a history must be a chain of "
+            f"lifecycle events ending at the status",
+            index=exc.index,
+            **_where(file, node),
+        ) from None

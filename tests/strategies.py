@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import strategies as st
 
 from jobfsm import DEFAULT_LIFECYCLE, JobStatus
@@ -23,3 +25,31 @@ def walks(draw: st.DrawFn, max_steps: int = 30) -> list[JobStatus]:
         status = draw(st.sampled_from(nexts))
         walk.append(status)
     return walk
+
+
+# -- YAML documents (tests/test_yamlio.py) -------------------------------------
+
+# Plain YAML values: what a job file can hold (no NaN: it never equals itself).
+yaml_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text()
+    | st.sampled_from(["on", "off", "yes", "no", "~", "null", "1:30", "0o17", "", " x ", "a\nb"])
+)
+yaml_values = st.recursive(
+    yaml_scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+def events_for(walk: list[JobStatus]) -> list[tuple[str, JobStatus]]:
+    """The (event, target) pairs that move a job along *walk*."""
+    table = DEFAULT_LIFECYCLE.table
+    steps = []
+    for source, dest in itertools.pairwise(walk):
+        event = next(e for e, targets in table[source].items() if dest in targets)
+        steps.append((event, dest))
+    return steps

@@ -1,0 +1,213 @@
+"""The document form of jobs: plain dicts and lists, keys as Azure ML writes them.
+
+Conversions between jobfsm objects (:class:`~jobfsm.job.Job`,
+:class:`~jobfsm.job.JobService`, :class:`~jobfsm.job.SystemData`,
+:class:`~jobfsm.machine.HistoryEntry`) and the values a YAML document holds.
+No YAML here: :mod:`jobfsm.yamlio` reads and writes the text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import attrs
+
+from jobfsm.errors import JobDumpError
+from jobfsm.job import Job, JobService, SystemData
+from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Lifecycle
+from jobfsm.machine import HistoryEntry
+
+__all__ = [
+    "HISTORY_ENTRY_KEYS",
+    "HISTORY_KEY",
+    "READ_ONLY_KEYS",
+    "STATUS_KEY",
+    "history_from_list",
+    "history_to_list",
+    "job_to_dict",
+    "service_from_dict",
+    "service_to_dict",
+    "system_data_from_dict",
+    "system_data_to_dict",
+    "typed_keys",
+]
+
+#: Key of the current status; the name azure-ai-ml uses for ``Job.status``.
+STATUS_KEY = "status"
+#: Key of the list of applied events (``from``, ``to``, ``event``, ``at``).
+HISTORY_KEY = "status_history"
+
+# Keys written first, in the order azure-ai-ml's own documents use.
+_HEAD = ("$schema", "type", "name", "display_name", "experiment_name", "description")
+# Common fields after the head, before the type-specific ones.
+_COMMON = ("tags", "properties", "compute")
+# Service-owned fields, written after the user's keys.
+READ_ONLY_KEYS = ("id", "creation_context", "log_files")
+# Constructor arguments that are not document keys.
+_NOT_KEYS = frozenset({"extras", "engine", "base_path", "type", *READ_ONLY_KEYS})
+HISTORY_ENTRY_KEYS = ("from", "to", "event", "at")
+
+
+def service_to_dict(service: JobService) -> dict[str, Any]:
+    """The document form of a :class:`JobService` (``type`` holds the service kind)."""
+    data: dict[str, Any] = {}
+    if service.job_service_type is not None:
+        data["type"] = str(service.job_service_type)
+    for key in ("endpoint", "nodes", "status", "port"):
+        if getattr(service, key) is not None:
+            data[key] = getattr(service, key)
+    if service.properties:
+        data["properties"] = dict(service.properties)
+    data.update(service.extras)
+    return data
+
+
+def service_from_dict(data: Mapping[str, Any]) -> JobService:
+    """Build a :class:`JobService` from its document form; unknown keys go to ``extras``.
+
+    Raises:
+        ValueError: an unknown service ``type`` or ``nodes`` other than ``all``.
+    """
+    fields = {"endpoint", "nodes", "status", "port", "properties"}
+    known = {key: value for key, value in data.items() if key in fields}
+    extras = {key: value for key, value in data.items() if key not in fields and key != "type"}
+    return JobService(job_service_type=data.get("type"), extras=extras, **known)
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat()
+
+
+def _parse_time(value: object) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        return datetime.fromisoformat(value)
+    raise ValueError(f"{value!r} is not an ISO-8601 date-time")
+
+
+def system_data_to_dict(data: SystemData) -> dict[str, Any]:
+    """The document form of :class:`SystemData`; date-times as ISO-8601 strings."""
+    out: dict[str, Any] = {}
+    for field in attrs.fields(SystemData):
+        value = getattr(data, field.name)
+        if value is not None:
+            out[field.name] = _iso(value) if isinstance(value, datetime) else value
+    return out
+
+
+def system_data_from_dict(data: Mapping[str, Any]) -> SystemData:
+    """Build :class:`SystemData` from its document form.
+
+    Raises:
+        ValueError: an unknown key or a date-time that is not ISO-8601.
+    """
+    names = [field.name for field in attrs.fields(SystemData)]
+    unknown = [key for key in data if key not in names]
+    if unknown:
+        raise ValueError(f"unknown key(s) {unknown!r}; valid keys: {', '.join(names)}")
+    values: dict[str, Any] = {
+        key: _parse_time(value) if key.endswith("_at") and value is not None else value
+        for key, value in data.items()
+    }
+    return SystemData(**values)
+
+
+def _utc_text(at: datetime) -> str:
+    if at.tzinfo is None:  # machine times are UTC-aware; naive ones are taken as UTC
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def history_to_list(history: Iterable[HistoryEntry]) -> list[dict[str, str]]:
+    """The document form of a history: ``{from, to, event, at}`` with ``at`` in UTC."""
+    return [
+        {"from": str(e.from_), "to": str(e.to), "event": e.event, "at": _utc_text(e.at)}
+        for e in history
+    ]
+
+
+def history_from_list(
+    items: Iterable[Mapping[str, Any]], lifecycle: Lifecycle = DEFAULT_LIFECYCLE
+) -> list[HistoryEntry]:
+    """Build history entries from their document form (statuses checked, times in UTC).
+
+    Raises:
+        UnknownStatusError: a ``from``/``to`` that *lifecycle* lacks.
+        ValueError: missing or extra keys, a non-string event, a bad time.
+    """
+    entries = []
+    for item in items:
+        if sorted(item) != sorted(HISTORY_ENTRY_KEYS):
+            raise ValueError(f"an entry needs exactly the keys {', '.join(HISTORY_ENTRY_KEYS)}")
+        if not isinstance(item["event"], str):
+            raise ValueError(f"event must be a string, got {item['event']!r}")
+        at = _parse_time(item["at"])
+        at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+        source = lifecycle.status(item["from"], where="from")
+        dest = lifecycle.status(item["to"], where="to")
+        entries.append(HistoryEntry(source, dest, item["event"], at))
+    return entries
+
+
+def typed_keys(cls: type[Job]) -> list[str]:
+    """Document keys that map to attributes of *cls*, in declaration order."""
+    return [f.alias for f in attrs.fields(cls) if f.init and f.alias not in _NOT_KEYS]
+
+
+def _is_default(cls: type[Job], key: str, value: Any) -> bool:
+    field = next(f for f in attrs.fields(cls) if f.alias == key)
+    default = field.default
+    if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+        return bool(value == default.factory())
+    return bool(value is default)
+
+
+def job_to_dict(job: Job, *, history: bool = True) -> dict[str, Any]:
+    """The document form of *job*, keys in the order :func:`dump_job` writes them.
+
+    Fields left at their default (``None`` or empty) are not written, as
+    azure-ai-ml does; ``status`` and ``status_history`` are written once the
+    job has left its initial status or has a history (``history=False``
+    leaves ``status_history`` out: azure-ai-ml refuses that key).
+
+    Raises:
+        JobDumpError: ``extras`` holds a key that jobfsm writes itself.
+    """
+    cls = type(job)
+    typed = typed_keys(cls)
+    reserved = {*typed, "type", *READ_ONLY_KEYS, STATUS_KEY, HISTORY_KEY}
+    clash = [key for key in job.extras if key in reserved]
+    if clash:
+        raise JobDumpError(
+            f"extras key(s) {clash!r} clash with keys jobfsm writes itself; "
+            "set the attribute instead"
+        )
+    values: dict[str, Any] = {"type": job.type}
+    for key in typed:
+        value = getattr(job, key)
+        if not _is_default(cls, key, value):
+            values[key] = value
+    if job.services:
+        values["services"] = {name: service_to_dict(s) for name, s in job.services.items()}
+    values.update(job.extras)
+    specific = [key for key in typed if key != "services"]
+    order = dict.fromkeys([*_HEAD, *_COMMON, *specific, "services", *job.extras])
+    out = {key: values[key] for key in order if key in values}
+    if job.id is not None:
+        out["id"] = job.id
+    if job.creation_context is not None:
+        out["creation_context"] = system_data_to_dict(job.creation_context)
+    if job.log_files is not None:
+        out["log_files"] = dict(job.log_files)
+    # Status and history change together under the job's lock; read them
+    # together too, or a concurrent event could give a file that cannot load.
+    with job._get_lock():
+        status, entries = job.status, job.history
+    if entries or status != job.lifecycle.initial:
+        out[STATUS_KEY] = str(status)
+        if history:
+            out[HISTORY_KEY] = history_to_list(entries)
+    return out
