@@ -1,20 +1,39 @@
 """jobfsm: a run-status state machine engine for Azure ML style jobs.
 
-The public API is re-exported here; the implementation lives in the
-submodules (``lifecycle``, ``machine``, ``job``, ``validate``, ``yamlio``,
-``diagrams``, ``cli``, ``errors``).
+The public API is re-exported here; the implementation lives in one module
+per responsibility: ``lifecycle`` (the lifecycle value), ``machine`` (the
+shared transitions machine), ``job`` (attrs job classes), ``validate`` and
+``eventlog`` (checking observed statuses), ``yamlio`` (job files), ``store``
+(durable SQLite store), ``diagrams`` and ``docgen`` (pictures and tables),
+``cli`` (the command line) and ``errors`` (every exception).
 """
 
+from jobfsm.diagrams import render, to_dot, to_mermaid
 from jobfsm.errors import (
+    DiagramFormatError,
+    DiagramRenderError,
+    EventLogError,
+    GraphvizNotFoundError,
     IllegalTransitionError,
     InvalidHistoryError,
+    JobDumpError,
     JobFileError,
+    JobFileExistsError,
+    JobFileHistoryError,
+    JobFileStatusError,
+    JobFileStructureError,
+    JobFileSyntaxError,
     JobFSMError,
+    JobNotFoundError,
+    JobStoreError,
     LifecycleDefinitionError,
     ReadOnlyAttributeError,
+    StreamNotWritableError,
     UnknownEventError,
     UnknownStatusError,
+    UnsafeTagError,
 )
+from jobfsm.eventlog import EventLog, MalformedEvent, read_csv, read_jsonl
 from jobfsm.job import (
     CommandJob,
     GenericJob,
@@ -28,102 +47,66 @@ from jobfsm.job import (
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Edge, EventSpec, JobStatus, Lifecycle
 from jobfsm.machine import HistoryEntry, Observer, add_observer, remove_observer
 from jobfsm.names import generate_name
+from jobfsm.store import JobStore
+from jobfsm.validate import Gap, Reason, Report, Violation, validate_events, validate_trace
+from jobfsm.yamlio import load_job
 
 __all__ = [
     "DEFAULT_LIFECYCLE",
     "CommandJob",
+    "DiagramFormatError",
+    "DiagramRenderError",
     "Edge",
+    "EventLog",
+    "EventLogError",
     "EventSpec",
+    "Gap",
     "GenericJob",
+    "GraphvizNotFoundError",
     "HistoryEntry",
     "IllegalTransitionError",
     "InvalidHistoryError",
     "Job",
+    "JobDumpError",
     "JobFSMError",
     "JobFileError",
-    "JobService",
-    "JobServiceType",
-    "JobStatus",
-    "Lifecycle",
-    "LifecycleDefinitionError",
-    "Observer",
-    "PipelineJob",
-    "ReadOnlyAttributeError",
-    "SweepJob",
-    "SystemData",
-    "UnknownEventError",
-    "UnknownStatusError",
-    "add_observer",
-    "generate_name",
-    "remove_observer",
-]
-
-# -- YAML (jobfsm.yamlio) --
-from jobfsm.errors import (
-    JobDumpError,
-    JobFileExistsError,
-    JobFileHistoryError,
-    JobFileStatusError,
-    JobFileStructureError,
-    JobFileSyntaxError,
-    StreamNotWritableError,
-    UnsafeTagError,
-)
-from jobfsm.yamlio import load_job
-
-__all__ += [
-    "JobDumpError",
     "JobFileExistsError",
     "JobFileHistoryError",
     "JobFileStatusError",
     "JobFileStructureError",
     "JobFileSyntaxError",
-    "StreamNotWritableError",
-    "UnsafeTagError",
-    "load_job",
-]
-
-# -- validation (jobfsm.validate) --
-from jobfsm.errors import EventLogError
-from jobfsm.eventlog import EventLog, MalformedEvent, read_csv, read_jsonl
-from jobfsm.validate import (
-    Gap,
-    Reason,
-    Report,
-    Violation,
-    validate_events,
-    validate_trace,
-)
-
-__all__ += [
-    "EventLog",
-    "EventLogError",
-    "Gap",
+    "JobNotFoundError",
+    "JobService",
+    "JobServiceType",
+    "JobStatus",
+    "JobStore",
+    "JobStoreError",
+    "Lifecycle",
+    "LifecycleDefinitionError",
     "MalformedEvent",
+    "Observer",
+    "PipelineJob",
+    "ReadOnlyAttributeError",
     "Reason",
     "Report",
+    "StreamNotWritableError",
+    "SweepJob",
+    "SystemData",
+    "UnknownEventError",
+    "UnknownStatusError",
+    "UnsafeTagError",
     "Violation",
+    "add_observer",
+    "generate_name",
+    "load_job",
     "read_csv",
     "read_jsonl",
-    "validate_events",
-    "validate_trace",
-]
-
-# -- diagrams (jobfsm.diagrams) --
-from jobfsm.diagrams import render, to_dot, to_mermaid
-from jobfsm.errors import (
-    DiagramFormatError,
-    DiagramRenderError,
-    GraphvizNotFoundError,
-)
-
-__all__ += [
-    "DiagramFormatError",
-    "DiagramRenderError",
-    "GraphvizNotFoundError",
+    "remove_observer",
     "render",
     "to_dot",
     "to_mermaid",
+    "validate_events",
+    "validate_trace",
 ]
 
 __version__ = "0.1.0"

@@ -13,7 +13,15 @@ working for code that does not know about jobfsm::
     ├── ReadOnlyAttributeError(AttributeError) assigning status, id, type, ...
     ├── JobStoreError(OSError)                 the job store cannot do what was asked
     ├── JobNotFoundError(KeyError)             no stored job has that name
-    ├── JobFileError(ValueError)               a job file / stream cannot be read
+    ├── JobFileError(ValueError)               a job file cannot be loaded (file:line:col)
+    │   ├── JobFileSyntaxError                 malformed YAML
+    │   ├── UnsafeTagError                     a !!python/... tag (nothing is executed)
+    │   ├── JobFileStructureError              not a mapping, bad type, non-string key
+    │   ├── JobFileStatusError                 unknown or non-string status
+    │   └── JobFileHistoryError                a status history the lifecycle cannot produce
+    ├── JobFileExistsError(FileExistsError)    dump refuses to overwrite a file
+    ├── StreamNotWritableError(io.UnsupportedOperation)  dump to a read-only stream
+    ├── JobDumpError(ValueError)               a value that cannot be written as YAML
     ├── EventLogError(ValueError)              an event log that cannot be read at all
     ├── GraphvizNotFoundError(FileNotFoundError) SVG/PNG asked, no `dot` on PATH
     ├── DiagramFormatError(ValueError)         a diagram format jobfsm cannot draw
@@ -39,14 +47,22 @@ __all__ = [
     "GraphvizNotFoundError",
     "IllegalTransitionError",
     "InvalidHistoryError",
+    "JobDumpError",
     "JobFSMError",
     "JobFileError",
+    "JobFileExistsError",
+    "JobFileHistoryError",
+    "JobFileStatusError",
+    "JobFileStructureError",
+    "JobFileSyntaxError",
     "JobNotFoundError",
     "JobStoreError",
     "LifecycleDefinitionError",
     "ReadOnlyAttributeError",
+    "StreamNotWritableError",
     "UnknownEventError",
     "UnknownStatusError",
+    "UnsafeTagError",
     "closest",
 ]
 

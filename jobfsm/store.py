@@ -1,0 +1,196 @@
+"""A durable job store on SQLite, safe for many threads and processes.
+
+Each job is one row: its name, type, current status, a version counter and the
+job's YAML document (fields, status and history, as written by ``Job.dump``).
+``JobStore.fire`` loads a job, applies the event and writes it back inside one
+``BEGIN IMMEDIATE`` transaction, so concurrent schedulers (threads or
+processes) never apply the same event twice and never lose an update: SQLite
+admits one writer at a time and the others wait up to ``timeout`` seconds.
+"""
+
+from __future__ import annotations
+
+import enum
+import io
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from jobfsm.errors import JobNotFoundError, JobStoreError
+from jobfsm.job import Job
+from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Lifecycle
+
+__all__ = ["JobStore"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    name     TEXT PRIMARY KEY,
+    type     TEXT NOT NULL,
+    status   TEXT NOT NULL,
+    version  INTEGER NOT NULL,
+    document TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status);
+"""
+
+
+class JobStore:
+    """Jobs kept in a SQLite file.
+
+    Args:
+        path: The database file (created when missing).
+        lifecycle: The lifecycle jobs are loaded with.
+        timeout: Seconds a writer waits for another one before failing.
+
+    Each thread gets its own connection, so one store object can be shared
+    by a thread pool.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        lifecycle: Lifecycle = DEFAULT_LIFECYCLE,
+        timeout: float = 30.0,
+    ) -> None:
+        self.path = Path(path)
+        self.lifecycle = lifecycle
+        self.timeout = timeout
+        self._local = threading.local()
+        # executescript commits on its own; CREATE ... IF NOT EXISTS is idempotent.
+        self._connection().executescript(_SCHEMA)
+
+    def _connection(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            # isolation_level=None: transactions are opened explicitly below.
+            db = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            self._local.db = db
+        return db
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        db = self._connection()
+        try:
+            db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise JobStoreError(f"{self.path}: cannot open a write transaction: {exc}") from exc
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close this thread's connection (others close when their thread ends)."""
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+
+    def __enter__(self) -> JobStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- reading and writing -------------------------------------------------
+
+    def add(self, job: Job) -> None:
+        """Store a new job under its name.
+
+        Raises:
+            ValueError: the job has no name.
+            JobStoreError: a job with that name is already stored.
+        """
+        if not job.name:
+            raise ValueError("a job needs a name to be stored; fire 'start' or pass name=")
+        with self._transaction() as db:
+            try:
+                db.execute(
+                    "INSERT INTO jobs (name, type, status, version, document)"
+                    " VALUES (?, ?, ?, 1, ?)",
+                    (job.name, job.type, str(job.status), _document(job)),
+                )
+            except sqlite3.IntegrityError:
+                raise JobStoreError(f"{self.path}: a job named {job.name!r} is already stored")
+
+    def get(self, name: str) -> Job:
+        """Load the job called *name*.
+
+        Raises:
+            JobNotFoundError: no such job (also a ``KeyError``).
+        """
+        row = (
+            self._connection()
+            .execute("SELECT document FROM jobs WHERE name = ?", (name,))
+            .fetchone()
+        )
+        if row is None:
+            raise JobNotFoundError(name, self.path)
+        return self._load(row[0])
+
+    def fire(self, name: str, event: str, *, to: str | None = None) -> enum.StrEnum:
+        """Apply *event* to the stored job *name* atomically and return its new status.
+
+        The job's observers do not survive storage; lifecycle observers
+        (``jobfsm.add_observer``) run, and if one raises, nothing is written.
+
+        Raises:
+            JobNotFoundError: no such job.
+            IllegalTransitionError: the event is not allowed; the row is unchanged.
+        """
+        with self._transaction() as db:
+            row = db.execute("SELECT document FROM jobs WHERE name = ?", (name,)).fetchone()
+            if row is None:
+                raise JobNotFoundError(name, self.path)
+            job = self._load(row[0])
+            status = job.fire(event, to=to)
+            db.execute(
+                "UPDATE jobs SET status = ?, version = version + 1, document = ? WHERE name = ?",
+                (str(status), _document(job), name),
+            )
+            return status
+
+    def names(self, status: str | None = None) -> list[str]:
+        """Names of the stored jobs, sorted, optionally only those at *status*."""
+        db = self._connection()
+        if status is None:
+            rows = db.execute("SELECT name FROM jobs ORDER BY name")
+        else:
+            value = str(self.lifecycle.status(status))
+            rows = db.execute("SELECT name FROM jobs WHERE status = ? ORDER BY name", (value,))
+        return [name for (name,) in rows]
+
+    def counts(self) -> dict[enum.StrEnum, int]:
+        """How many jobs are at each status (statuses with no job are left out)."""
+        rows = self._connection().execute("SELECT status, COUNT(*) FROM jobs GROUP BY status")
+        return {self.lifecycle.status(status): count for status, count in rows}
+
+    def version(self, name: str) -> int:
+        """How many times the row of *name* was written (1 after ``add``)."""
+        row = (
+            self._connection()
+            .execute("SELECT version FROM jobs WHERE name = ?", (name,))
+            .fetchone()
+        )
+        if row is None:
+            raise JobNotFoundError(name, self.path)
+        return int(row[0])
+
+    def _load(self, document: str) -> Job:
+        from jobfsm.yamlio import load_job
+
+        return load_job(io.StringIO(document), lifecycle=self.lifecycle)
+
+
+def _document(job: Job, **kwargs: Any) -> str:
+    stream = io.StringIO()
+    job.dump(stream, **kwargs)
+    return stream.getvalue()
