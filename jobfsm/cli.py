@@ -80,7 +80,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INPUT_ERROR
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
-    result: int = args.handler(args)
+    try:
+        result: int = args.handler(args)
+    except KeyboardInterrupt:
+        print("jobfsm: interrupted", file=sys.stderr)
+        return 130  # the shell's convention for SIGINT
     return result
 
 
@@ -244,10 +248,9 @@ _SUFFIX_FORMATS = {
 def _diagram(args: argparse.Namespace) -> int:
     """Draw the lifecycle (or one job's path) to stdout or, atomically, to ``-o FILE``."""
     # Imports stay local to this command so that `validate` never pays for them.
-    import importlib
-
     from jobfsm.diagrams import render
     from jobfsm.errors import JobFSMError
+    from jobfsm.yamlio import load_job
 
     fmt = args.format or _format_for(args.output)
     if args.output is None and fmt == "png" and sys.stdout.isatty():
@@ -260,10 +263,6 @@ def _diagram(args: argparse.Namespace) -> int:
     try:
         job = None
         if args.job:
-            # The YAML layer is only loaded when a job file is given.
-            load_job = getattr(importlib.import_module("jobfsm.yamlio"), "load_job", None)
-            if load_job is None:
-                raise JobFSMError("reading job files needs jobfsm.yamlio.load_job")
             job = load_job(args.job)
         data = render(fmt, job=job)
         if args.output is None:

@@ -1,0 +1,74 @@
+"""The public surface: what ``from jobfsm import ...`` offers, and nothing more."""
+
+from __future__ import annotations
+
+import jobfsm
+
+PUBLIC = {
+    # the lifecycle value
+    "DEFAULT_LIFECYCLE", "Edge", "EventSpec", "JobStatus", "Lifecycle",
+    # jobs
+    "CommandJob", "GenericJob", "HistoryEntry", "Job", "JobService", "JobServiceType",
+    "Observer", "PipelineJob", "SweepJob", "SystemData", "add_observer", "generate_name",
+    "remove_observer",
+    # persistence
+    "JobStore", "load_job",
+    # validation
+    "EventLog", "Gap", "MalformedEvent", "Reason", "Report", "Violation", "read_csv",
+    "read_jsonl", "validate_events", "validate_trace",
+    # diagrams
+    "render", "to_dot", "to_mermaid",
+    # errors
+    "DiagramFormatError", "DiagramRenderError", "EventLogError", "GraphvizNotFoundError",
+    "IllegalTransitionError", "InvalidHistoryError", "JobDumpError", "JobFSMError",
+    "JobFileError", "JobFileExistsError", "JobFileHistoryError", "JobFileStatusError",
+    "JobFileStructureError", "JobFileSyntaxError", "JobNotFoundError", "JobStoreError",
+    "LifecycleDefinitionError", "ReadOnlyAttributeError", "StreamNotWritableError",
+    "UnknownEventError", "UnknownStatusError", "UnsafeTagError",
+}  # fmt: skip
+
+
+def test_all_is_pinned() -> None:
+    """jobfsm.__all__ is exactly the documented public names, sorted and importable."""
+    assert set(jobfsm.__all__) == PUBLIC
+    assert len(jobfsm.__all__) == len(PUBLIC)
+    assert jobfsm.__all__ == sorted(jobfsm.__all__, key=lambda n: (not n.isupper(), n))
+    for name in jobfsm.__all__:
+        assert getattr(jobfsm, name) is not None
+
+
+def test_spec_names_are_public() -> None:
+    """The names the specification promises are all importable from the package."""
+    from jobfsm import (  # noqa: F401
+        DEFAULT_LIFECYCLE,
+        CommandJob,
+        IllegalTransitionError,
+        Job,
+        JobFSMError,
+        JobService,
+        JobStatus,
+        Lifecycle,
+        PipelineJob,
+        SweepJob,
+        UnknownStatusError,
+        load_job,
+        validate_events,
+        validate_trace,
+    )
+
+
+def test_every_error_is_a_jobfsm_error_and_a_builtin() -> None:
+    """Each exported error derives from JobFSMError and from a builtin exception."""
+    errors = [getattr(jobfsm, n) for n in PUBLIC if n.endswith("Error")]
+    for error in errors:
+        assert issubclass(error, jobfsm.JobFSMError)
+        if error is not jobfsm.JobFSMError:
+            builtins = [b for b in error.__mro__ if b.__module__ == "builtins"]
+            assert set(builtins) - {Exception, BaseException, object}, error
+
+
+def test_package_ships_type_information() -> None:
+    """py.typed is installed with the package, so type checkers read the inline hints."""
+    from importlib.resources import files
+
+    assert files("jobfsm").joinpath("py.typed").is_file()
