@@ -79,7 +79,7 @@ def _target(row: dict[str, Any]) -> str:
         return target
     if row.get("median_s") is None and row.get("bytes") is not None:
         return f"≤ {target:g} B"
-    return f"≤ {target:g}×"
+    return f"≤ {target:g}x"
 
 
 def _met(row: dict[str, Any]) -> str:

@@ -138,7 +138,8 @@ class Engine:
     def _after(self, event_data: EventData) -> None:
         """Record the move on the job, then tell the observers (raising undoes it)."""
         model: Any = event_data.model
-        record = (event_data.args[0], model._status, event_data.event.name, time_ns())
+        args: Any = event_data.args  # (source[, target]) as Engine.fire passes them
+        record = (args[0], model._status, event_data.event.name, time_ns())
         history = model._history
         if history is None:
             model._history = [record]
@@ -224,7 +225,8 @@ class Engine:
 
 def _targets(dest: enum.StrEnum) -> Callable[[EventData], bool]:
     def condition(event_data: EventData) -> bool:
-        return bool(event_data.args[1] == dest)
+        args: Any = event_data.args  # (source, target) as Engine.fire passes them
+        return bool(args[1] == dest)
 
     return condition
 
