@@ -311,20 +311,23 @@ class Job:
             lock = self._get_lock()
         with lock:
             engine = self._engine
-            if self._status is not engine.initial:
-                return engine.fire(self, event, to)
-            return self._submit(event, to)
+            if self._status is engine.initial and (
+                self.name is None or self.experiment_name is None
+            ):
+                return self._submit(event, to)
+            return engine.fire(self, event, to)
 
     def _fire_locked(self, event: str, to: str | None) -> enum.StrEnum:
         engine = self._engine
-        if self._status is not engine.initial:
-            return engine.fire(self, event, to)
-        return self._submit(event, to)
+        if self._status is engine.initial and (self.name is None or self.experiment_name is None):
+            return self._submit(event, to)
+        return engine.fire(self, event, to)
 
     def _submit(self, event: str, to: str | None) -> enum.StrEnum:
         engine = self._engine
         # Leaving the initial status is the submission: apply the defaults
         # azure-ai-ml applies then, and take them back if the event fails.
+        # (fire comes here only when a default is missing.)
         saved = (self.name, self.experiment_name)
         if self.name is None:
             self.name = generate_name()

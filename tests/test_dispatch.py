@@ -151,3 +151,20 @@ def test_concurrent_events_keep_the_history_a_chain() -> None:
         assert after.from_ is before.to
         assert after.to in TABLE[after.from_][after.event]
     assert history[-1].to is job.status
+
+
+def test_failed_submission_takes_the_defaults_back() -> None:
+    """A refused first event leaves name and experiment unset; a later one applies them."""
+    job = CommandJob(command="echo")
+
+    def refuse(_job: object, _entry: HistoryEntry) -> None:
+        raise RuntimeError("refused")
+
+    job.add_observer(refuse)
+    with pytest.raises(RuntimeError):
+        job.start()
+    assert (job.name, job.experiment_name, job.status) == (None, None, JobStatus.NOT_STARTED)
+    job.remove_observer(refuse)
+    job.start()
+    assert job.name
+    assert job.experiment_name
