@@ -27,7 +27,14 @@ import attrs
 from statemachine import State, StateMachine
 from transitions import Machine
 
-from benchmarks.common import Subject, bytes_per_object, compare, memory_row, time_row
+from benchmarks.common import (
+    Comparison,
+    Subject,
+    bytes_per_object,
+    compare,
+    memory_row,
+    time_row,
+)
 from jobfsm import DEFAULT_LIFECYCLE, CommandJob
 
 __all__ = ["HAPPY_PATH", "measure"]
@@ -153,6 +160,34 @@ def _statechart() -> object:
     return statechart_class()()
 
 
+def _time_rows(
+    bench: str,
+    per: str,
+    anchor: str,
+    fast: Comparison,
+    slow: Comparison,
+    targets: dict[str, float],
+) -> list[dict[str, Any]]:
+    """Rows of one benchmark: the anchor, then every subject with its ratio.
+
+    Subjects timed with the anchor get the median of per-round ratios; the
+    slow ones, timed in a comparison of their own, the ratio of the medians.
+    """
+    anchor_s = fast.median[anchor]
+    rows = [time_row(bench, anchor, anchor_s, per)]
+    for name, seconds in fast.median.items():
+        if name != anchor:
+            ratio = fast.ratio(name, anchor)
+            rows.append(
+                time_row(
+                    bench, name, seconds, per, anchor=anchor, ratio=ratio, target=targets.get(name)
+                )
+            )
+    for name, seconds in slow.median.items():
+        rows.append(time_row(bench, name, seconds, per, anchor=anchor, ratio=seconds / anchor_s))
+    return rows
+
+
 # -- creation ----------------------------------------------------------------------
 
 
@@ -194,20 +229,7 @@ def _measure_creation(quick: bool) -> list[dict[str, Any]]:
         repeat=max(2, repeat // 4),
     )
     anchor = "bare attrs class, same fields"
-    rows = [time_row(bench, anchor, fast[anchor], "job")]
-    rows.append(
-        time_row(
-            bench,
-            "jobfsm CommandJob",
-            fast["jobfsm CommandJob"],
-            "job",
-            anchor=anchor,
-            anchor_s=fast[anchor],
-            target=CREATE_TARGET,
-        )
-    )
-    for name, seconds in slow.items():
-        rows.append(time_row(bench, name, seconds, "job", anchor=anchor, anchor_s=fast[anchor]))
+    rows = _time_rows(bench, "job", anchor, fast, slow, {"jobfsm CommandJob": CREATE_TARGET})
 
     count = 20 if quick else 5_000
     mem = "bytes kept per job"
@@ -280,7 +302,7 @@ def _measure_dispatch(quick: bool) -> list[dict[str, Any]]:
     # samples of every subject, not one subject's only sample.
     many, few, repeat = (10, 3, 2) if quick else (200, 30, 61)
     steps = len(HAPPY_PATH)
-    timed = compare(
+    fast = compare(
         {
             "raw transitions, module-level Machine": (
                 lambda: [PlainModel() for _ in range(many)],
@@ -296,7 +318,7 @@ def _measure_dispatch(quick: bool) -> list[dict[str, Any]]:
         repeat=repeat,
     )
     # Their setup (a Machine or a chart per job) is slow: fewer jobs, fewer samples.
-    timed |= compare(
+    slow = compare(
         {
             "transitions Machine per object": (
                 lambda: [_per_object_machine() for _ in range(few)],
@@ -312,17 +334,9 @@ def _measure_dispatch(quick: bool) -> list[dict[str, Any]]:
     )
     bench = "fire one event (happy path)"
     anchor = "raw transitions, module-level Machine"
-    rows = [time_row(bench, anchor, timed[anchor], "event")]
-    for name, seconds in timed.items():
-        if name == anchor:
-            continue
-        target = DISPATCH_TARGET if name == "jobfsm Job.fire(name)" else None
-        rows.append(
-            time_row(
-                bench, name, seconds, "event", anchor=anchor, anchor_s=timed[anchor], target=target
-            )
-        )
-    return rows
+    return _time_rows(
+        bench, "event", anchor, fast, slow, {"jobfsm Job.fire(name)": DISPATCH_TARGET}
+    )
 
 
 def measure(quick: bool = False) -> list[dict[str, Any]]:

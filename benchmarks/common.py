@@ -23,8 +23,12 @@ target carry ``met`` (``True``/``False``).
 
 Timings interleave the subjects of one comparison (subject A, B, C, A, B, C,
 ...) so that a noisy neighbour on a small machine slows all of them alike, and
-report the median of the repeats. The garbage collector is off while a repeat
-runs (as in ``timeit``) and a full collection runs between repeats.
+report the median of the repeats. A ratio within one comparison is the median
+of the per-round ratios (A's sample over B's sample of the same round): load
+that drifts during the run cancels out of each round, which makes the ratio
+far steadier from run to run than the ratio of the two medians. The garbage
+collector is off while a repeat runs (as in ``timeit``) and a full collection
+runs between repeats.
 
 The clock is the CPU time of this process (``time.process_time``), not the
 wall clock: everything measured is single-threaded CPU work, and on a small
@@ -41,8 +45,11 @@ import tracemalloc
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import attrs
+
 __all__ = [
     "CLOCK",
+    "Comparison",
     "Subject",
     "bytes_per_object",
     "compare",
@@ -73,10 +80,27 @@ def _timed(setup: Callable[[], Any], run: Callable[[Any], object]) -> float:
         del state
 
 
+@attrs.frozen
+class Comparison:
+    """The samples of one interleaved comparison (seconds per unit, by subject)."""
+
+    samples: Mapping[str, list[float]]
+
+    @property
+    def median(self) -> dict[str, float]:
+        """Median seconds per unit of each subject."""
+        return {name: statistics.median(values) for name, values in self.samples.items()}
+
+    def ratio(self, subject: str, anchor: str) -> float:
+        """Median over the rounds of ``subject``'s sample / ``anchor``'s sample."""
+        pairs = zip(self.samples[subject], self.samples[anchor], strict=True)
+        return statistics.median(a / b for a, b in pairs)
+
+
 def compare(
     subjects: Mapping[str, Subject], *, per: int | Mapping[str, int], repeat: int
-) -> dict[str, float]:
-    """Median seconds per unit of each subject, timed interleaved.
+) -> Comparison:
+    """Time each subject ``repeat`` times, interleaved.
 
     Args:
         subjects: name -> ``(setup, run)``.
@@ -85,7 +109,7 @@ def compare(
         repeat: how many timed runs per subject (after one untimed warm-up each).
 
     Returns:
-        name -> median seconds per unit.
+        The samples, in seconds per unit.
     """
     for setup, run in subjects.values():
         _timed(setup, run)  # warm-up: imports, caches, first allocations
@@ -94,7 +118,7 @@ def compare(
     for _ in range(repeat):
         for name, (setup, run) in subjects.items():
             samples[name].append(_timed(setup, run) / units[name])
-    return {name: statistics.median(values) for name, values in samples.items()}
+    return Comparison(samples)
 
 
 def bytes_per_object(factory: Callable[[], object], count: int) -> float:
@@ -128,11 +152,10 @@ def time_row(
     per: str,
     *,
     anchor: str | None = None,
-    anchor_s: float | None = None,
+    ratio: float | None = None,
     target: float | None = None,
 ) -> dict[str, Any]:
-    """One timing row; ``ratio`` is ``median_s / anchor_s`` when an anchor is given."""
-    ratio = median_s / anchor_s if anchor_s else None
+    """One timing row; ``ratio`` is the subject over the ``anchor``."""
     row: dict[str, Any] = {
         "benchmark": benchmark,
         "subject": subject,

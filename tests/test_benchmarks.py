@@ -14,7 +14,13 @@ from typing import Any
 import pytest
 
 from benchmarks import run
-from benchmarks.common import bytes_per_object, compare, format_ratio, format_seconds
+from benchmarks.common import (
+    Comparison,
+    bytes_per_object,
+    compare,
+    format_ratio,
+    format_seconds,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 KEYS = {"benchmark", "subject", "median_s", "per", "anchor", "ratio", "target"}
@@ -90,9 +96,17 @@ def test_compare_runs_setup_for_every_sample() -> None:
         return [1, 2, 3]
 
     result = compare({"a": (setup, sum), "b": (setup, max)}, per=3, repeat=4)
-    assert set(result) == {"a", "b"}
-    assert all(value >= 0 for value in result.values())
+    assert set(result.median) == {"a", "b"}
+    assert all(len(values) == 4 for values in result.samples.values())
+    assert all(value >= 0 for value in result.median.values())
     assert len(calls) == 2 * (4 + 1)  # one warm-up each, then the repeats
+
+
+def test_ratio_is_the_median_of_per_round_ratios() -> None:
+    """A slow round that hits both subjects does not move their ratio."""
+    result = Comparison({"a": [2.0, 4.0, 20.0], "b": [1.0, 2.0, 10.0]})
+    assert result.ratio("a", "b") == 2.0
+    assert result.median == {"a": 4.0, "b": 2.0}
 
 
 def test_bytes_per_object_counts_what_objects_keep() -> None:
