@@ -146,6 +146,13 @@ def _jobfsm_job() -> object:
     return CommandJob(**JOB_ARGS)
 
 
+def _finished_job() -> object:
+    job = CommandJob(**JOB_ARGS)
+    for event in HAPPY_PATH:
+        job.fire(event)
+    return job
+
+
 def _bare_job() -> object:
     return BareJob(**JOB_ARGS)
 
@@ -254,6 +261,17 @@ def _measure_creation(quick: bool) -> list[dict[str, Any]]:
             sizes["jobfsm CommandJob"] - sizes[anchor],
             "B/job",
             target=OVERHEAD_TARGET,
+        )
+    )
+    # After its events a job also holds its lock and its history records.
+    rows.append(
+        memory_row(
+            "bytes kept per job after the happy path",
+            "jobfsm CommandJob (lock + 6 history records)",
+            bytes_per_object(_finished_job, count),
+            "B/job",
+            anchor=anchor,
+            anchor_bytes=sizes[anchor],
         )
     )
     return rows

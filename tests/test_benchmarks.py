@@ -84,7 +84,7 @@ def test_statechart_follows_the_lifecycle() -> None:
     chart = statechart_class()()
     for event in CHART_HAPPY_PATH:
         chart.send(event)
-    assert [state.value for state in chart.configuration] == ["Completed"]
+    assert chart.current_state_value == "Completed"
 
 
 def test_compare_runs_setup_for_every_sample() -> None:
