@@ -97,14 +97,18 @@ class _Machine(Machine):
     (``send_event=True``); the base class looks each one up as a possible
     model attribute or import path and logs it on every event, which costs
     more than the callback itself. Dispatch, conditions and the order of the
-    callbacks stay transitions' own.
+    callbacks stay transitions' own; a callback given by name would still be
+    resolved as transitions does.
     """
 
     def callbacks(
         self, funcs: Iterable[str | Callable[..., bool | None]], event_data: EventData
     ) -> None:
         for func in funcs:
-            func(event_data)  # type: ignore[operator]  # never a name here, see above
+            if isinstance(func, str):  # not registered by the engine; keep the base behaviour
+                self.callback(func, event_data)
+            else:
+                func(event_data)
 
 
 class Engine:
