@@ -21,7 +21,7 @@ import attrs
 
 from jobfsm.errors import InvalidHistoryError, ReadOnlyAttributeError
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Lifecycle
-from jobfsm.machine import Engine, HistoryEntry, Observer, engine_for
+from jobfsm.machine import Engine, HistoryEntry, Observer, Record, engine_for, entries
 from jobfsm.names import generate_name
 
 __all__ = [
@@ -178,7 +178,10 @@ class Job:
     _log_files: dict[str, str] | None = attrs.field(default=None, alias="log_files")
     _engine: Engine = attrs.field(default=_DEFAULT_ENGINE, alias="engine", eq=False, repr=False)
     _status: enum.StrEnum = attrs.field(init=False)
-    _history: list[HistoryEntry] | None = attrs.field(init=False, default=None)
+    # Compact records (see machine.Record); compared and shown as the entries they stand for.
+    _history: list[Record] | None = attrs.field(
+        init=False, default=None, eq=entries, repr=lambda h: repr(entries(h))
+    )
     _lock: threading.RLock | None = attrs.field(init=False, default=None, eq=False, repr=False)
     _observers: list[Observer] | None = attrs.field(init=False, default=None, eq=False, repr=False)
 
@@ -218,7 +221,7 @@ class Job:
     @_read_only
     def history(self) -> tuple[HistoryEntry, ...]:
         """Applied events, oldest first."""
-        return tuple(self._history or ())
+        return entries(self._history)
 
     @_read_only
     def lifecycle(self) -> Lifecycle:
@@ -301,15 +304,34 @@ class Job:
             UnknownEventError: the lifecycle has no such event.
             IllegalTransitionError: the event is not allowed from the current status.
         """
-        with self._get_lock():
-            return self._fire_locked(event, to)
+        # This is the hot path of a scheduler: the common case (lock already
+        # made, job already submitted) costs a few attribute reads and the lock.
+        # acquire/try/release does what `with lock:` does, at about half the cost.
+        lock = self._lock
+        if lock is None:
+            lock = self._get_lock()
+        lock.acquire()
+        try:
+            engine = self._engine
+            if self._status is engine.initial and (
+                self.name is None or self.experiment_name is None
+            ):
+                return self._submit(event, to)
+            return engine.fire(self, event, to)
+        finally:
+            lock.release()
 
     def _fire_locked(self, event: str, to: str | None) -> enum.StrEnum:
         engine = self._engine
-        if self._status != engine.lifecycle.initial:
-            return engine.fire(self, event, to)
+        if self._status is engine.initial and (self.name is None or self.experiment_name is None):
+            return self._submit(event, to)
+        return engine.fire(self, event, to)
+
+    def _submit(self, event: str, to: str | None) -> enum.StrEnum:
+        engine = self._engine
         # Leaving the initial status is the submission: apply the defaults
         # azure-ai-ml applies then, and take them back if the event fails.
+        # (fire comes here only when a default is missing.)
         saved = (self.name, self.experiment_name)
         if self.name is None:
             self.name = generate_name()
@@ -375,10 +397,11 @@ class Job:
         """
         lifecycle = self._engine.lifecycle
         target = lifecycle.status(status)
-        entries = list(history)
+        given = list(history)
+        records: list[Record] = []
         edges = {(e.source, e.event, e.dest) for e in lifecycle.edges}
         previous = None
-        for index, entry in enumerate(entries):
+        for index, entry in enumerate(given):
             src, dst = lifecycle.status(entry.from_), lifecycle.status(entry.to)
             if (src, entry.event, dst) not in edges:
                 raise InvalidHistoryError(
@@ -389,14 +412,14 @@ class Job:
                     index, f"starts at {src} but the entry before ended at {previous}"
                 )
             previous = dst
-            entries[index] = HistoryEntry(src, dst, entry.event, entry.at)
+            records.append((src, dst, entry.event, entry.at))
         if previous is not None and previous != target:
             raise InvalidHistoryError(
-                len(entries) - 1, f"ends at {previous} but the status is {target}"
+                len(given) - 1, f"ends at {previous} but the status is {target}"
             )
         with self._get_lock():
             self._status = target
-            self._history = entries or None
+            self._history = records or None
 
     # One typed method per event of the default lifecycle (a test keeps this
     # list equal to DEFAULT_LIFECYCLE.event_names).

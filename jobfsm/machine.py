@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import enum
 import threading
-from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+from time import time_ns
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 import attrs
 from transitions import EventData, Machine
@@ -28,7 +29,16 @@ from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Lifecycle
 if TYPE_CHECKING:
     from jobfsm.job import Job
 
-__all__ = ["Engine", "HistoryEntry", "Observer", "add_observer", "engine_for", "remove_observer"]
+__all__ = [
+    "Engine",
+    "HistoryEntry",
+    "Observer",
+    "Record",
+    "add_observer",
+    "engine_for",
+    "entries",
+    "remove_observer",
+]
 
 
 @attrs.frozen
@@ -41,6 +51,28 @@ class HistoryEntry:
     at: datetime
 
 
+#: How a job stores one history entry: ``(from_, to, event, at)``. ``at`` is
+#: integer nanoseconds since the epoch when the engine recorded it (a tuple
+#: and a clock read cost a tenth of an attrs instance and ``datetime.now``;
+#: the aware UTC datetime is built only when someone reads the history), or
+#: the datetime given to ``Job.restore``.
+Record: TypeAlias = tuple[enum.StrEnum, enum.StrEnum, str, int | datetime]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _entry(record: Record) -> HistoryEntry:
+    from_, to, event, at = record
+    if isinstance(at, int):
+        at = _EPOCH + timedelta(microseconds=at // 1000)
+    return HistoryEntry(from_, to, event, at)
+
+
+def entries(records: Iterable[Record] | None) -> tuple[HistoryEntry, ...]:
+    """The public :class:`HistoryEntry` values of a job's stored records."""
+    return tuple(map(_entry, records or ()))
+
+
 class Observer(Protocol):
     """Called after a job changed status; raising undoes the change."""
 
@@ -51,11 +83,32 @@ class _Stateful(Protocol):
     """What the engine needs of a model: a status slot and a history list."""
 
     _status: enum.StrEnum
-    _history: list[HistoryEntry] | None
+    _history: list[Record] | None
     _observers: list[Observer] | None
 
     @property
     def name(self) -> str | None: ...
+
+
+class _Machine(Machine):
+    """A ``transitions.Machine`` that calls its callbacks without resolving them.
+
+    Every callback the engine registers is a callable taking the event data
+    (``send_event=True``); the base class looks each one up as a possible
+    model attribute or import path and logs it on every event, which costs
+    more than the callback itself. Dispatch, conditions and the order of the
+    callbacks stay transitions' own; a callback given by name would still be
+    resolved as transitions does.
+    """
+
+    def callbacks(
+        self, funcs: Iterable[str | Callable[..., bool | None]], event_data: EventData
+    ) -> None:
+        for func in funcs:
+            if isinstance(func, str):  # not registered by the engine; keep the base behaviour
+                self.callback(func, event_data)
+            else:
+                func(event_data)
 
 
 class Engine:
@@ -66,7 +119,7 @@ class Engine:
         self.observers: list[Observer] = []
         self._table = lifecycle.table
         self.initial = lifecycle.status(lifecycle.initial)
-        self.machine = Machine(
+        self.machine = _Machine(
             model=None,
             states=list(lifecycle.status_enum),
             initial=lifecycle.status_enum(lifecycle.initial),
@@ -74,11 +127,22 @@ class Engine:
             auto_transitions=False,
             send_event=True,
             model_attribute="_status",
-            after_state_change=[self._record, self._notify],
+            # One callback, not one per concern: each costs transitions a
+            # resolve-and-log round trip on every event.
+            after_state_change=[self._after],
             name=lifecycle.name,
         )
         self._triggers: dict[str, Callable[..., bool]] = {
             name: self.machine.events[name].trigger for name in lifecycle.event_names
+        }
+        # status -> event -> trigger, for the moves with exactly one destination:
+        # they need no `to` argument and no condition, which is the common case,
+        # and this makes it one lookup before handing over to transitions.
+        self._single: dict[str, dict[str, Callable[..., bool]]] = {
+            status: {
+                event: self._triggers[event] for event, dests in events.items() if len(dests) == 1
+            }
+            for status, events in self._table.items()
         }
 
     def _transition_specs(self) -> list[dict[str, Any]]:
@@ -87,34 +151,27 @@ class Engine:
             spec: dict[str, Any] = {"trigger": edge.event, "source": edge.source, "dest": edge.dest}
             if len(self._table[edge.source][edge.event]) > 1:
                 # Several targets from one source: the caller's choice (or the
-                # default worked out in fire) arrives as the `to` argument.
+                # default worked out in fire) arrives as the second argument.
                 spec["conditions"] = [_targets(edge.dest)]
             specs.append(spec)
         return specs
 
-    @staticmethod
-    def _record(event_data: EventData) -> None:
+    def _after(self, event_data: EventData) -> None:
+        """Record the move on the job, then tell the observers (raising undoes it)."""
         model: Any = event_data.model
-        entry = HistoryEntry(
-            event_data.kwargs["from_"],
-            model._status,
-            event_data.event.name,
-            datetime.now(UTC),
-        )
-        if model._history is None:
-            model._history = [entry]
+        args: Any = event_data.args  # (source[, target]) as Engine.fire passes them
+        record = (args[0], model._status, event_data.event.name, time_ns())
+        history = model._history
+        if history is None:
+            model._history = [record]
         else:
-            model._history.append(entry)
-
-    def _notify(self, event_data: EventData) -> None:
-        model: Any = event_data.model
-        if not self.observers and not model._observers:
-            return
-        entry = model._history[-1]
-        for observer in self.observers:
-            observer(model, entry)
-        for observer in model._observers or ():
-            observer(model, entry)
+            history.append(record)
+        if self.observers or model._observers:
+            entry = _entry(record)
+            for observer in self.observers:
+                observer(model, entry)
+            for observer in model._observers or ():
+                observer(model, entry)
 
     def fire(self, job: _Stateful, event: str, to: str | None = None) -> enum.StrEnum:
         """Apply *event* to *job* (the caller holds the job's lock).
@@ -125,19 +182,30 @@ class Engine:
             IllegalTransitionError: *event* (or *to*) is not allowed now; nothing changed.
         """
         source = job._status
-        dests = self._table[source].get(event)
-        if dests is None:
-            self.lifecycle.check_event(event)
-            raise IllegalTransitionError(job.name, source, event, tuple(self._table[source]))
-        target = self._target(job, source, event, dests, to)
-        size = len(job._history) if job._history else 0
+        history = job._history
+        size = len(history) if history else 0
+        single = self._single[source].get(event) if to is None else None
         try:
-            self._triggers[event](job, to=target, from_=source)
+            if single is not None:
+                # Positional arguments reach the callbacks as event_data.args:
+                # (source[, target]), cheaper than keywords on every event.
+                single(job, source)
+            else:
+                dests = self._table[source].get(event)
+                if dests is None:
+                    self.lifecycle.check_event(event)
+                    raise IllegalTransitionError(
+                        job.name, source, event, tuple(self._table[source])
+                    )
+                target = self._target(job, source, event, dests, to)
+                self._triggers[event](job, source, target)
         except BaseException:
             # Callbacks run after the status moved: undo so the job is never half-moved.
             job._status = source
-            if job._history:
-                del job._history[size:]
+            if history is None:
+                job._history = None
+            else:
+                del history[size:]
             raise
         return job._status
 
@@ -159,9 +227,9 @@ class Engine:
             return target
         if len(dests) == 1:
             return dests[0]  # type: ignore[no-any-return]
-        previous = job._history[-1].from_ if job._history else None
-        if previous in dests:
-            return previous  # type: ignore[return-value]
+        previous = job._history[-1][0] if job._history else None
+        if previous is not None and previous in dests:
+            return previous
         raise IllegalTransitionError(
             job.name,
             source,
@@ -178,7 +246,8 @@ class Engine:
 
 def _targets(dest: enum.StrEnum) -> Callable[[EventData], bool]:
     def condition(event_data: EventData) -> bool:
-        return bool(event_data.kwargs.get("to") == dest)
+        args: Any = event_data.args  # (source, target) as Engine.fire passes them
+        return bool(args[1] == dest)
 
     return condition
 

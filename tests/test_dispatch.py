@@ -1,0 +1,170 @@
+"""Event dispatch as the engine's fast path must keep it: statuses, history, errors, rollback.
+
+The engine stores history as compact records and hands single-destination
+moves to transitions without a condition; these tests hold the observable
+behaviour to the lifecycle table (a plain dict oracle).
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jobfsm import (
+    DEFAULT_LIFECYCLE,
+    CommandJob,
+    HistoryEntry,
+    IllegalTransitionError,
+    JobStatus,
+    UnknownEventError,
+)
+from tests.strategies import event_names
+
+TABLE = DEFAULT_LIFECYCLE.table
+
+
+def _job() -> CommandJob:
+    return CommandJob(name="job", experiment_name="exp", command="echo")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(event_names, max_size=40))
+def test_fire_follows_the_table(events: list[str]) -> None:
+    """Any event sequence: allowed events move as the table says, others change nothing."""
+    job = _job()
+    status = JobStatus.NOT_STARTED
+    held_before: JobStatus | None = None
+    expected: list[tuple[JobStatus, JobStatus, str]] = []
+    for event in events:
+        dests = TABLE[status].get(event)
+        if dests is None:
+            with pytest.raises(IllegalTransitionError) as exc:
+                job.fire(event)
+            assert (exc.value.from_, exc.value.event) == (status, event)
+            assert exc.value.allowed == tuple(TABLE[status])
+        else:
+            target = dests[0] if len(dests) == 1 else held_before
+            assert target is not None  # resume is only reachable after lose_heartbeat
+            assert job.fire(event) is target
+            expected.append((status, target, event))
+            held_before, status = status, target
+        assert job.status is status
+        assert [(e.from_, e.to, e.event) for e in job.history] == expected
+    stamps = [entry.at for entry in job.history]
+    assert all(at.tzinfo is UTC for at in stamps)
+    assert stamps == sorted(stamps)
+
+
+def test_history_entries_are_utc_history_entries() -> None:
+    """Each applied event reads back as a HistoryEntry stamped in UTC at the time it ran."""
+    job = _job()
+    before = datetime.now(UTC)
+    job.start()
+    (entry,) = job.history
+    assert isinstance(entry, HistoryEntry)
+    assert entry == HistoryEntry(JobStatus.NOT_STARTED, JobStatus.STARTING, "start", entry.at)
+    assert before.replace(microsecond=0) <= entry.at <= datetime.now(UTC)
+
+
+def test_unknown_event_is_reported_as_such() -> None:
+    """An event the lifecycle lacks raises UnknownEventError, not an illegal move."""
+    job = _job()
+    with pytest.raises(UnknownEventError):
+        job.fire("explode")
+    assert job.status is JobStatus.NOT_STARTED
+    assert job.history == ()
+
+
+@pytest.mark.parametrize("steps", [0, 3])
+def test_raising_observer_rolls_back_to_an_equal_job(steps: int) -> None:
+    """An observer that raises leaves the job equal to what it was, first event included."""
+    job, twin = _job(), _job()
+    for event in ("start", "prepare", "queue")[:steps]:
+        job.fire(event)
+    twin.restore(job.status, job.history)
+    assert job == twin
+
+    def refuse(_job: object, _entry: HistoryEntry) -> None:
+        raise RuntimeError("refused")
+
+    job.add_observer(refuse)
+    event = job.allowed_events[0]
+    with pytest.raises(RuntimeError, match="refused"):
+        job.fire(event)
+    assert job == twin
+    assert job.history == twin.history
+
+
+def test_observer_sees_the_recorded_entry() -> None:
+    """An observer receives the job and the entry just added to its history."""
+    seen: list[tuple[JobStatus, HistoryEntry]] = []
+    job = _job()
+    job.add_observer(lambda j, entry: seen.append((j.status, entry)))
+    job.start()
+    job.prepare()
+    assert [status for status, _ in seen] == [JobStatus.STARTING, JobStatus.PREPARING]
+    assert [entry for _, entry in seen] == list(job.history)
+
+
+def test_restored_job_equals_the_fired_one() -> None:
+    """A job restored from another's status and history compares equal to it."""
+    job = _job()
+    for event in ("start", "provision", "lose_heartbeat", "resume"):
+        job.fire(event)
+    copy = _job()
+    copy.restore(job.status, job.history)
+    assert copy == job
+    assert copy.history == job.history
+    assert "HistoryEntry(" in repr(copy)
+
+
+def test_concurrent_events_keep_the_history_a_chain() -> None:
+    """Threads racing on one job never interleave a move: history stays a chain of edges."""
+    job = _job()
+    job.start()
+    job.prepare()
+    errors: list[BaseException] = []
+
+    def flap() -> None:
+        for _ in range(300):
+            for event in ("lose_heartbeat", "resume"):
+                try:
+                    job.fire(event)
+                except IllegalTransitionError:
+                    pass  # another thread got there first
+                except BaseException as exc:  # pragma: no cover - reported below
+                    errors.append(exc)
+
+    threads = [threading.Thread(target=flap) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    history = job.history
+    for before, after in itertools.pairwise(history):
+        assert after.from_ is before.to
+        assert after.to in TABLE[after.from_][after.event]
+    assert history[-1].to is job.status
+
+
+def test_failed_submission_takes_the_defaults_back() -> None:
+    """A refused first event leaves name and experiment unset; a later one applies them."""
+    job = CommandJob(command="echo")
+
+    def refuse(_job: object, _entry: HistoryEntry) -> None:
+        raise RuntimeError("refused")
+
+    job.add_observer(refuse)
+    with pytest.raises(RuntimeError):
+        job.start()
+    assert (job.name, job.experiment_name, job.status) == (None, None, JobStatus.NOT_STARTED)
+    job.remove_observer(refuse)
+    job.start()
+    assert job.name
+    assert job.experiment_name
