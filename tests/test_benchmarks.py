@@ -182,3 +182,16 @@ def test_runner_as_a_script_prints_one_table() -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.count("| benchmark | subject | median |") == 1
     assert "| jobfsm Job.fire(name) |" in proc.stdout
+
+
+def test_validate_benchmark_compares_with_its_floors() -> None:
+    """validate_trace, the CLI and memory each come with the anchor of the same run."""
+    rows = importlib.import_module("benchmarks.bench_validate").measure(quick=True)
+    anchored = {row["subject"]: row["anchor"] for row in rows if row["anchor"]}
+    assert anchored == {
+        "validate_trace(mode='strict')": "plain dict-adjacency loop",
+        "validate_trace(mode='observed')": "plain dict-adjacency loop",
+        "jobfsm validate FILE.jsonl": "read + json.loads each line",
+        "2,000 events": "500 events",
+    }
+    assert all(row["target"] == 1.5 for row in rows if row["anchor"])
