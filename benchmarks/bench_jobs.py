@@ -30,6 +30,7 @@ from transitions import Machine
 from benchmarks.common import (
     Comparison,
     Subject,
+    anchored_rows,
     bytes_per_object,
     compare,
     memory_row,
@@ -181,15 +182,7 @@ def _time_rows(
     slow ones, timed in a comparison of their own, the ratio of the medians.
     """
     anchor_s = fast.median[anchor]
-    rows = [time_row(bench, anchor, anchor_s, per)]
-    for name, seconds in fast.median.items():
-        if name != anchor:
-            ratio = fast.ratio(name, anchor)
-            rows.append(
-                time_row(
-                    bench, name, seconds, per, anchor=anchor, ratio=ratio, target=targets.get(name)
-                )
-            )
+    rows = anchored_rows(bench, fast, anchor, per, targets)
     for name, seconds in slow.median.items():
         rows.append(time_row(bench, name, seconds, per, anchor=anchor, ratio=seconds / anchor_s))
     return rows

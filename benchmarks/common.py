@@ -170,6 +170,39 @@ def time_row(
     return row
 
 
+def anchored_rows(
+    benchmark: str,
+    timing: Comparison,
+    anchor: str,
+    per: str | Callable[[float], str],
+    targets: Mapping[str, float] | None = None,
+) -> list[dict[str, Any]]:
+    """The anchor's row, then each other subject of *timing* with its paired ratio.
+
+    ``per`` is the unit label, or a function of the median seconds per unit
+    that words it (e.g. ``ns/status``).
+    """
+    targets = targets or {}
+    word = per if callable(per) else (lambda _: per)
+    rows = [time_row(benchmark, anchor, timing.median[anchor], word(timing.median[anchor]))]
+    for name, seconds in timing.median.items():
+        if name != anchor:
+            ratio = timing.ratio(name, anchor)
+            target = targets.get(name)
+            rows.append(
+                time_row(
+                    benchmark,
+                    name,
+                    seconds,
+                    word(seconds),
+                    anchor=anchor,
+                    ratio=ratio,
+                    target=target,
+                )
+            )
+    return rows
+
+
 def memory_row(
     benchmark: str,
     subject: str,
