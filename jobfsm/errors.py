@@ -77,6 +77,16 @@ def closest(value: str, candidates: Iterable[str]) -> str | None:
     return lowered[match[0]] if match else None
 
 
+def _location(source: str | None, line: int | None, column: int | None = None) -> str:
+    """``file:line:column`` as far as known; ``<stream>`` stands for an unnamed source."""
+    where = source or "<stream>"
+    if line is not None:
+        where += f":{line}"
+        if column is not None:
+            where += f":{column}"
+    return where
+
+
 def _quoted(names: Iterable[str]) -> str:
     return ", ".join(repr(str(n)) for n in names)
 
@@ -204,12 +214,7 @@ class JobFileError(JobFSMError, ValueError):
         self.line = line
         self.column = column
         self.reason = message
-        where = file or "<stream>"
-        if line is not None:
-            where += f":{line}"
-            if column is not None:
-                where += f":{column}"
-        super().__init__(f"{where}: {message}")
+        super().__init__(f"{_location(file, line, column)}: {message}")
 
 
 # -- YAML file errors (jobfsm.yamlio) ---------------------------------------------
@@ -313,10 +318,7 @@ class EventLogError(JobFSMError, ValueError):
         self.source = source
         self.line = line
         self.reason = message
-        where = source or "<stream>"
-        if line is not None:
-            where += f":{line}"
-        super().__init__(f"{where}: {message}")
+        super().__init__(f"{_location(source, line)}: {message}")
 
 
 # -- diagram errors (jobfsm.diagrams) ----------------------------------------------
