@@ -31,7 +31,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse that raises instead of exiting, so ``main`` always returns."""
 
     def error(self, message: str) -> NoReturn:
-        raise _UsageError(f"{self.prog}: error: {message}")
+        raise _UsageError(f"{self.format_usage()}{self.prog}: error: {message}")
 
 
 class _UsageError(Exception):
@@ -217,7 +217,9 @@ def _text_report(name: str, report: Report) -> Iterator[str]:
     items.sort()
     for _, _, text in items:
         yield text
-    scope = f"{report.events} events of {report.jobs} jobs, {report.mode} mode"
+    scope = (
+        f"{_plural(report.events, 'event')} of {_plural(report.jobs, 'job')}, {report.mode} mode"
+    )
     if report.ok:
         yield f"{name}: ok: no violations ({scope})\n"
         return

@@ -187,7 +187,7 @@ def test_input_error_wins_over_violations(
     assert lines[0].startswith(f"{path}:2: job a: index 1: Completed -> Running")
     assert lines[1].startswith(f"{path}:3: input error: not valid JSON")
     assert (
-        lines[2] == f"{path}: 1 violation in 1 job, 1 input error (2 events of 1 jobs, strict mode)"
+        lines[2] == f"{path}: 1 violation in 1 job, 1 input error (2 events of 1 job, strict mode)"
     )
     code, out, _ = run(capsys, path, "--format", "json")
     report = json.loads(out)
