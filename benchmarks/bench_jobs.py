@@ -36,7 +36,7 @@ from benchmarks.common import (
     memory_row,
     time_row,
 )
-from jobfsm import DEFAULT_LIFECYCLE, CommandJob
+from jobfsm import DEFAULT_LIFECYCLE, CommandJob, set_compiled_dispatch
 
 __all__ = ["HAPPY_PATH", "measure"]
 
@@ -279,6 +279,14 @@ def _fire_all(jobs: list[Any]) -> None:
             job.fire(event)
 
 
+def _compiled_all(jobs: list[Any]) -> None:
+    set_compiled_dispatch(True)
+    try:
+        _fire_all(jobs)
+    finally:
+        set_compiled_dispatch(False)
+
+
 def _methods_all(jobs: list[Any]) -> None:
     for job in jobs:
         job.start()
@@ -323,6 +331,10 @@ def _measure_dispatch(quick: bool) -> list[dict[str, Any]]:
             "jobfsm job.start(), ... methods": (
                 lambda: [_jobfsm_job() for _ in range(many)],
                 _methods_all,
+            ),
+            "jobfsm Job.fire(name), compiled dispatch (opt-in)": (
+                lambda: [_jobfsm_job() for _ in range(many)],
+                _compiled_all,
             ),
         },
         per=many * steps,

@@ -45,7 +45,13 @@ from jobfsm.job import (
     SystemData,
 )
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Edge, EventSpec, JobStatus, Lifecycle
-from jobfsm.machine import HistoryEntry, Observer, add_observer, remove_observer
+from jobfsm.machine import (
+    HistoryEntry,
+    Observer,
+    add_observer,
+    remove_observer,
+    set_compiled_dispatch,
+)
 from jobfsm.names import generate_name
 from jobfsm.store import JobStore
 from jobfsm.validate import Gap, Reason, Report, Violation, validate_events, validate_trace
@@ -103,6 +109,7 @@ __all__ = [
     "read_jsonl",
     "remove_observer",
     "render",
+    "set_compiled_dispatch",
     "to_dot",
     "to_mermaid",
     "validate_events",

@@ -10,7 +10,7 @@ PUBLIC = {
     # jobs
     "CommandJob", "GenericJob", "HistoryEntry", "Job", "JobService", "JobServiceType",
     "Observer", "PipelineJob", "SweepJob", "SystemData", "add_observer", "generate_name",
-    "remove_observer",
+    "remove_observer", "set_compiled_dispatch",
     # persistence
     "JobStore", "load_job",
     # validation

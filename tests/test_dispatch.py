@@ -168,3 +168,54 @@ def test_failed_submission_takes_the_defaults_back() -> None:
     job.start()
     assert job.name
     assert job.experiment_name
+
+
+def _outcome(job: CommandJob, event: str, to: str | None) -> tuple[object, ...]:
+    """What a caller can observe of one fire: result or error, status, history."""
+    try:
+        result: object = job.fire(event, to=to)
+    except (IllegalTransitionError, UnknownEventError, ValueError) as err:
+        result = (type(err), str(err))
+    history = [(e.from_, e.to, e.event) for e in job.history]
+    return result, job.status, history
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            event_names | st.sampled_from(["bogus"]),
+            st.none() | st.sampled_from([s.value for s in JobStatus]),
+        ),
+        max_size=40,
+    )
+)
+def test_compiled_dispatch_is_indistinguishable(steps: list[tuple[str, str | None]]) -> None:
+    """With compiled dispatch on, every fire gives the same result, status, history, error."""
+    from jobfsm import set_compiled_dispatch
+
+    plain, compiled = _job(), _job()
+    try:
+        for event, to in steps:
+            set_compiled_dispatch(False)
+            expected = _outcome(plain, event, to)
+            set_compiled_dispatch(True)
+            assert _outcome(compiled, event, to) == expected
+    finally:
+        set_compiled_dispatch(False)
+
+
+def test_compiled_dispatch_defers_to_transitions_when_observed() -> None:
+    """Observers still run (and can veto) with compiled dispatch on."""
+    from jobfsm import set_compiled_dispatch
+
+    seen: list[str] = []
+    job = _job()
+    job.add_observer(lambda j, e: seen.append(e.event))
+    set_compiled_dispatch(True)
+    try:
+        job.start()
+        job.prepare()
+    finally:
+        set_compiled_dispatch(False)
+    assert seen == ["start", "prepare"]
