@@ -34,16 +34,7 @@ from jobfsm.errors import (
     UnsafeTagError,
 )
 from jobfsm.eventlog import EventLog, MalformedEvent, read_csv, read_jsonl
-from jobfsm.job import (
-    CommandJob,
-    GenericJob,
-    Job,
-    JobService,
-    JobServiceType,
-    PipelineJob,
-    SweepJob,
-    SystemData,
-)
+from jobfsm.job import CommandJob, GenericJob, Job, PipelineJob, SweepJob
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Edge, EventSpec, JobStatus, Lifecycle
 from jobfsm.machine import (
     HistoryEntry,
@@ -53,6 +44,7 @@ from jobfsm.machine import (
     set_compiled_dispatch,
 )
 from jobfsm.names import generate_name
+from jobfsm.services import JobService, JobServiceType, SystemData
 from jobfsm.store import JobStore
 from jobfsm.validate import Gap, Reason, Report, Violation, validate_events, validate_trace
 from jobfsm.yamlio import load_job

@@ -15,9 +15,10 @@ from typing import Any
 import attrs
 
 from jobfsm.errors import JobDumpError
-from jobfsm.job import Job, JobService, SystemData
+from jobfsm.job import Job
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Lifecycle
 from jobfsm.machine import HistoryEntry
+from jobfsm.services import JobService, SystemData
 
 __all__ = [
     "HISTORY_ENTRY_KEYS",

@@ -13,7 +13,6 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, ClassVar, Generic, NoReturn, TypeVar, overload
 
@@ -23,75 +22,15 @@ from jobfsm.errors import InvalidHistoryError, ReadOnlyAttributeError
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Lifecycle
 from jobfsm.machine import Engine, HistoryEntry, Observer, Record, engine_for, entries
 from jobfsm.names import generate_name
+from jobfsm.services import JobService, JobServiceType, SystemData, as_services
 
 __all__ = [
     "CommandJob",
     "GenericJob",
     "Job",
-    "JobService",
-    "JobServiceType",
     "PipelineJob",
     "SweepJob",
-    "SystemData",
 ]
-
-
-class JobServiceType(enum.StrEnum):
-    """Kinds of services a job can expose (spellings as Azure ML writes them)."""
-
-    SSH = "ssh"
-    TENSOR_BOARD = "tensor_board"
-    JUPYTER_LAB = "jupyter_lab"
-    VS_CODE = "vs_code"
-    CUSTOM = "custom"
-    STUDIO = "Studio"
-    TRACKING = "Tracking"
-    RAY_DASHBOARD = "RayDashboard"
-
-
-def _service_type(value: str | None) -> JobServiceType | None:
-    return None if value is None else JobServiceType(value)
-
-
-def _nodes(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value not in (None, "all"):
-        raise ValueError(f"{attribute.name} must be 'all' or None, got {value!r}")
-
-
-@attrs.define(kw_only=True, on_setattr=attrs.setters.NO_OP)
-class JobService:
-    """An endpoint a running job exposes (SSH, TensorBoard, Studio, ...).
-
-    Unknown keyword arguments are kept in ``extras`` and dumped back.
-    """
-
-    endpoint: str | None = None
-    job_service_type: JobServiceType | None = attrs.field(default=None, converter=_service_type)
-    nodes: str | None = attrs.field(default=None, validator=_nodes)
-    status: str | None = None
-    port: int | None = None
-    properties: dict[str, Any] = attrs.field(factory=dict)
-    extras: dict[str, Any] = attrs.field(factory=dict)
-
-
-@attrs.frozen(kw_only=True)
-class SystemData:
-    """Who created and last modified a resource, and when (``creation_context``)."""
-
-    created_by: str | None = None
-    created_by_type: str | None = None
-    created_at: datetime | None = None
-    last_modified_by: str | None = None
-    last_modified_by_type: str | None = None
-    last_modified_at: datetime | None = None
-
-
-def _services(value: Mapping[str, Any] | None) -> dict[str, JobService]:
-    if not value:
-        return {}
-    return {
-        key: svc if isinstance(svc, JobService) else JobService(**svc) for key, svc in value.items()
-    }
 
 
 _DEFAULT_ENGINE = engine_for(DEFAULT_LIFECYCLE)
@@ -490,7 +429,7 @@ _JobT = TypeVar("_JobT", bound=type[Job])
 
 # Arguments the generated constructor converts rather than storing as given.
 _CONVERT = {
-    "services": "_services(services) if services else {}",
+    "services": "as_services(services) if services else {}",
     "base_path": "None if base_path is None else Path(base_path)",
     "engine": "_DEFAULT_ENGINE if lifecycle is DEFAULT_LIFECYCLE else engine_for(lifecycle)",
 }
@@ -506,7 +445,7 @@ def _constructor(cls: _JobT) -> _JobT:
     params: list[str] = []
     body: list[str] = []
     env: dict[str, Any] = {
-        "_services": _services,
+        "as_services": as_services,
         "Path": Path,
         "_DEFAULT_ENGINE": _DEFAULT_ENGINE,
         "DEFAULT_LIFECYCLE": DEFAULT_LIFECYCLE,

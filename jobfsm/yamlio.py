@@ -55,9 +55,10 @@ from jobfsm.errors import (
     UnknownStatusError,
     UnsafeTagError,
 )
-from jobfsm.job import JOB_CLASSES, GenericJob, Job, JobService, JobServiceType
+from jobfsm.job import JOB_CLASSES, GenericJob, Job
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Lifecycle
 from jobfsm.machine import HistoryEntry
+from jobfsm.services import JobService, JobServiceType
 
 __all__ = [
     "HISTORY_KEY",

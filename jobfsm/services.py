@@ -1,0 +1,70 @@
+"""Records a job carries that the service fills in: its services and creation metadata."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+__all__ = ["JobService", "JobServiceType", "SystemData", "as_services"]
+
+
+class JobServiceType(enum.StrEnum):
+    """Kinds of services a job can expose (spellings as Azure ML writes them)."""
+
+    SSH = "ssh"
+    TENSOR_BOARD = "tensor_board"
+    JUPYTER_LAB = "jupyter_lab"
+    VS_CODE = "vs_code"
+    CUSTOM = "custom"
+    STUDIO = "Studio"
+    TRACKING = "Tracking"
+    RAY_DASHBOARD = "RayDashboard"
+
+
+def _service_type(value: str | None) -> JobServiceType | None:
+    return None if value is None else JobServiceType(value)
+
+
+def _nodes(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value not in (None, "all"):
+        raise ValueError(f"{attribute.name} must be 'all' or None, got {value!r}")
+
+
+@attrs.define(kw_only=True, on_setattr=attrs.setters.NO_OP)
+class JobService:
+    """An endpoint a running job exposes (SSH, TensorBoard, Studio, ...).
+
+    Unknown keyword arguments are kept in ``extras`` and dumped back.
+    """
+
+    endpoint: str | None = None
+    job_service_type: JobServiceType | None = attrs.field(default=None, converter=_service_type)
+    nodes: str | None = attrs.field(default=None, validator=_nodes)
+    status: str | None = None
+    port: int | None = None
+    properties: dict[str, Any] = attrs.field(factory=dict)
+    extras: dict[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.frozen(kw_only=True)
+class SystemData:
+    """Who created and last modified a resource, and when (``creation_context``)."""
+
+    created_by: str | None = None
+    created_by_type: str | None = None
+    created_at: datetime | None = None
+    last_modified_by: str | None = None
+    last_modified_by_type: str | None = None
+    last_modified_at: datetime | None = None
+
+
+def as_services(value: Mapping[str, Any] | None) -> dict[str, JobService]:
+    if not value:
+        return {}
+    return {
+        key: svc if isinstance(svc, JobService) else JobService(**svc) for key, svc in value.items()
+    }
