@@ -2,7 +2,8 @@
 
 The public API is re-exported here; the implementation lives in one module
 per responsibility: ``lifecycle`` (the lifecycle value), ``machine`` (the
-shared transitions machine), ``job`` (attrs job classes), ``validate`` and
+shared transitions machine), ``job`` and ``services`` (attrs job classes and
+the records they carry), ``validate`` and
 ``eventlog`` (checking observed statuses), ``yamlio`` (job files), ``store``
 (durable SQLite store), ``diagrams`` and ``docgen`` (pictures and tables),
 ``cli`` (the command line) and ``errors`` (every exception).
