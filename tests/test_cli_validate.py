@@ -347,3 +347,25 @@ def test_readme_setup_command_exits_0(capsys: pytest.CaptureFixture[str]) -> Non
     argv = shlex.split(command[1])
     assert main(argv[1:]) == EXIT_OK
     capsys.readouterr()
+
+
+def test_interrupt_exits_130_without_a_traceback() -> None:
+    """Ctrl-C while the command waits for input ends it with status 130 and one line."""
+    import signal
+    import time
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "jobfsm", "validate", "-"],
+        cwd=REPO,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdin is not None
+    process.stdin.write(b'{"job": "a", "status": "NotStarted"}\n')
+    process.stdin.flush()
+    time.sleep(2)  # let it start and block on the open pipe
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 130
+    assert err.decode().strip() == "jobfsm: interrupted"
