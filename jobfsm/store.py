@@ -127,14 +127,7 @@ class JobStore:
         Raises:
             JobNotFoundError: no such job (also a ``KeyError``).
         """
-        row = (
-            self._connection()
-            .execute("SELECT document FROM jobs WHERE name = ?", (name,))
-            .fetchone()
-        )
-        if row is None:
-            raise JobNotFoundError(name, self.path)
-        return self._load(row[0])
+        return self._load(self._column(self._connection(), "document", name))
 
     def fire(self, name: str, event: str, *, to: str | None = None) -> enum.StrEnum:
         """Apply *event* to the stored job *name* atomically and return its new status.
@@ -147,10 +140,7 @@ class JobStore:
             IllegalTransitionError: the event is not allowed; the row is unchanged.
         """
         with self._transaction() as db:
-            row = db.execute("SELECT document FROM jobs WHERE name = ?", (name,)).fetchone()
-            if row is None:
-                raise JobNotFoundError(name, self.path)
-            job = self._load(row[0])
+            job = self._load(self._column(db, "document", name))
             status = job.fire(event, to=to)
             db.execute(
                 "UPDATE jobs SET status = ?, version = version + 1, document = ? WHERE name = ?",
@@ -175,14 +165,15 @@ class JobStore:
 
     def version(self, name: str) -> int:
         """How many times the row of *name* was written (1 after ``add``)."""
-        row = (
-            self._connection()
-            .execute("SELECT version FROM jobs WHERE name = ?", (name,))
-            .fetchone()
-        )
+        return int(self._column(self._connection(), "version", name))
+
+    def _column(self, db: sqlite3.Connection, column: str, name: str) -> Any:
+        """One column of the row of *name*; raises JobNotFoundError when there is none."""
+        # `column` is one of our own literals, never user input.
+        row = db.execute(f"SELECT {column} FROM jobs WHERE name = ?", (name,)).fetchone()
         if row is None:
             raise JobNotFoundError(name, self.path)
-        return int(row[0])
+        return row[0]
 
     def _load(self, document: str) -> Job:
         from jobfsm.yamlio import load_job
