@@ -14,7 +14,7 @@ from __future__ import annotations
 import enum
 import itertools
 import math
-from collections.abc import Hashable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -378,7 +378,10 @@ def _time_value(value: object) -> float | datetime:
                 f"time {value!r} is neither a number of seconds nor an ISO-8601 date-time"
             ) from None
     elif isinstance(value, int | float) and not isinstance(value, bool):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond the float range
+            raise ValueError(f"time {value!r} is not a finite number") from None
     else:
         raise ValueError(f"time {value!r} must be a number or an ISO-8601 string")
     if not math.isfinite(number):
@@ -422,7 +425,8 @@ def validate_events(
         require_initial: Each job's first known status must be the initial one.
         require_terminal: Each job's last known status must be terminal
             (checked at the end of the stream).
-        job_key: Key of the job identifier.
+        job_key: Key of the job identifier: a string or a number. A job is
+            known by its text, so ``1`` and ``"1"`` are the same job.
         status_key: Key of the status.
         time_key: Key of the optional time (``None`` to ignore times): a number
             of seconds, or an ISO-8601 string (a naive one is taken as UTC).
@@ -450,6 +454,8 @@ def validate_events(
     for line, row in _numbered(events):
         try:
             job = row[job_key]
+            if type(job) is not str:
+                job = _job_text(job)
             status = row[status_key]
             raw_time = row.get(time_key) if time_key is not None else None
             state = get_state(job)
@@ -458,7 +464,7 @@ def validate_events(
         except (KeyError, TypeError, AttributeError, IndexError):
             errors.append(_malformed(line, count + len(errors), row, job_key, status_key))
             continue
-        if nxt is None and (type(status) is not str or not status):
+        if nxt is None and (not isinstance(status, str) or not status):
             errors.append(_malformed(line, count + len(errors), row, job_key, status_key))
             continue
         moment: float | datetime | None = None
@@ -542,6 +548,17 @@ def _numbered(
     return iter(())
 
 
+def _job_text(job: object) -> str:
+    """The text a job is known by, so that job ``1`` and job ``"1"`` are one job.
+
+    Raises:
+        TypeError: *job* is neither a string nor a number (booleans are not numbers here).
+    """
+    if isinstance(job, str | int | float) and not isinstance(job, bool):
+        return str(job)
+    raise TypeError(f"a job key must be a string or a number, got {job!r}")
+
+
 def _where(line: int | None, count: int) -> str:
     return "" if line is not None else f"event {count + 1}: "
 
@@ -557,6 +574,8 @@ def _malformed(
         if key not in row:
             return MalformedEvent(line, f"{where}missing key {key!r} (keys: {keys})")
     job, status = row[job_key], row[status_key]
-    if job is None or job == "" or not isinstance(job, Hashable):
-        return MalformedEvent(line, f"{where}{job_key!r} must be a non-empty value, got {job!r}")
+    if job == "" or not isinstance(job, str | int | float) or isinstance(job, bool):
+        return MalformedEvent(
+            line, f"{where}{job_key!r} must be a non-empty string or number, got {job!r}"
+        )
     return MalformedEvent(line, f"{where}{status_key!r} must be a non-empty string, got {status!r}")
