@@ -102,8 +102,11 @@ def _validate(args: argparse.Namespace) -> int:
     stdin = args.file == "-"
     name = "<stdin>" if stdin else args.file
     size: int | None = None
-    binary: IO[bytes] = sys.stdin.buffer
-    if not stdin:
+    if stdin:
+        if sys.stdin is None:  # started with its standard input closed
+            return _fail(f"{name}: cannot read: standard input is closed")
+        binary: IO[bytes] = sys.stdin.buffer
+    else:
         if os.path.isdir(args.file):
             return _fail(f"{name}: is a directory, not an event log")
         try:

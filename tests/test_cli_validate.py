@@ -451,3 +451,14 @@ def test_output_that_cannot_be_written_is_one_line_and_exit_2() -> None:
     assert done.stderr.decode() == (
         "jobfsm: error: cannot write the report: No space left on device\n"
     )
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="closes a file descriptor before exec")
+def test_closed_stdin() -> None:
+    """With standard input closed, a FILE is still read, and `-` is a one-line error."""
+    done = python_m("validate", CLEAN, preexec_fn=lambda: os.close(0))
+    assert done.returncode == EXIT_OK
+    assert done.stderr == b""
+    done = python_m("validate", "-", preexec_fn=lambda: os.close(0))
+    assert done.returncode == EXIT_INPUT_ERROR
+    assert done.stderr.decode() == "jobfsm: error: <stdin>: cannot read: standard input is closed\n"
