@@ -99,6 +99,8 @@ def run() -> NoReturn:
 def _validate(args: argparse.Namespace) -> int:
     from jobfsm.eventlog import text_stream
 
+    if sys.stdout is None:  # started with its standard output closed
+        return _fail("cannot write the report: standard output is closed")
     stdin = args.file == "-"
     name = "<stdin>" if stdin else args.file
     size: int | None = None
@@ -287,6 +289,9 @@ def _diagram(args: argparse.Namespace) -> int:
     from jobfsm.yamlio import load_job
 
     fmt = args.format or _format_for(args.output)
+    if args.output is None and sys.stdout is None:  # started with stdout closed
+        print("jobfsm diagram: standard output is closed; use -o FILE", file=sys.stderr)
+        return EXIT_INPUT_ERROR
     if args.output is None and fmt == "png" and sys.stdout.isatty():
         # PNG bytes would garble the terminal; SVG is text and is printed.
         print(

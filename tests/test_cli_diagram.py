@@ -274,3 +274,18 @@ def test_closed_pipe_is_not_an_error() -> None:
     process.stderr.close()
     assert process.wait(timeout=120) == EXIT_OK
     assert err == b""
+
+
+def test_closed_stdout_is_one_line_and_exit_2() -> None:
+    """With standard output closed and no -o, the diagram cannot be written: one line."""
+    done = subprocess.run(
+        [sys.executable, "-m", "jobfsm", "diagram"],
+        cwd=REPO,
+        capture_output=False,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: os.close(1),
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == EXIT_INPUT_ERROR
+    assert done.stderr.decode() == "jobfsm diagram: standard output is closed; use -o FILE\n"

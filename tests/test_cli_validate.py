@@ -462,3 +462,13 @@ def test_closed_stdin() -> None:
     done = python_m("validate", "-", preexec_fn=lambda: os.close(0))
     assert done.returncode == EXIT_INPUT_ERROR
     assert done.stderr.decode() == "jobfsm: error: <stdin>: cannot read: standard input is closed\n"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="closes a file descriptor before exec")
+def test_closed_stdout_is_one_line_and_exit_2() -> None:
+    """With standard output closed, the report cannot be written: one line, exit 2."""
+    done = python_m("validate", CLEAN, preexec_fn=lambda: os.close(1))
+    assert done.returncode == EXIT_INPUT_ERROR
+    assert done.stderr.decode() == (
+        "jobfsm: error: cannot write the report: standard output is closed\n"
+    )
