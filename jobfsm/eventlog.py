@@ -99,6 +99,8 @@ class EventLog:
                 if end < 0 or text[end:] != "\n":
                     # Anything unusual (spaces, \r\n, no final newline, an error)
                     # goes through json.loads, which also words the error.
+                    if number == 1 and text.startswith("\ufeff"):
+                        text = text[1:]  # a stream decoded as UTF-8 kept the byte order mark
                     row = _load_line(text, number, errors)
                     if row is _FAILED:
                         continue
@@ -163,6 +165,8 @@ class EventLog:
             if not fields or fields == [""]:
                 continue  # blank line
             if header is None:
+                # A stream decoded as UTF-8 (not UTF-8-sig) keeps the byte order mark.
+                fields[0] = fields[0].removeprefix("\ufeff")
                 header = [f.strip() for f in fields]
                 missing = [k for k in self.required if k not in header]
                 if missing:

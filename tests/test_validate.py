@@ -794,3 +794,14 @@ def test_observed_mode_goes_back_only_through_not_responding() -> None:
     assert gap.skipped == (S.NOT_RESPONDING,)
     for trace in (["Running", "NotStarted"], ["CancelRequested", "Running"]):
         assert reasons(validate_trace(trace, mode="observed")) == [(1, "illegal-transition")]
+
+
+def test_text_streams_that_kept_the_byte_order_mark() -> None:
+    """A stream decoded as plain UTF-8 keeps the byte order mark; readers drop it."""
+    bom = "\ufeff"
+    assert list(read_jsonl(io.StringIO(bom + '{"job": "a", "status": "Queued"}\n'))) == [
+        (1, {"job": "a", "status": "Queued"})
+    ]
+    assert list(read_csv(io.StringIO(bom + "job,status\na,Queued\n"), required=("job",))) == [
+        (2, {"job": "a", "status": "Queued"})
+    ]
