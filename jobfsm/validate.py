@@ -141,6 +141,8 @@ def _time_value(value: object) -> float | datetime:
     if isinstance(value, str):
         text = value.strip()
         try:
+            if text.isdigit():  # seconds, even when they read as a date (20240501)
+                raise ValueError(text)
             moment = datetime.fromisoformat(text)
         except ValueError:
             pass
@@ -249,7 +251,13 @@ def validate_events(
                     # The usual case, inline: an ISO-8601 string.
                     moment = fromiso(raw_time)
                     if moment.tzinfo is None:
-                        moment = moment.replace(tzinfo=UTC)
+                        # Digits alone are seconds, even those that read as a date
+                        # (20240501), like the other numbers of the same column.
+                        moment = (
+                            _time_value(raw_time)
+                            if raw_time.isdigit()
+                            else moment.replace(tzinfo=UTC)
+                        )
                 else:
                     moment = _time_value(raw_time)
             except ValueError:

@@ -805,3 +805,15 @@ def test_text_streams_that_kept_the_byte_order_mark() -> None:
     assert list(read_csv(io.StringIO(bom + "job,status\na,Queued\n"), required=("job",))) == [
         (2, {"job": "a", "status": "Queued"})
     ]
+
+
+def test_a_string_of_digits_is_seconds_even_if_it_reads_as_a_date() -> None:
+    """ "20000101" is a number of seconds like "20000132", not the date 2000-01-01, so
+    a counter passing it does not seem to go backwards."""
+    events = [{"job": "a", "status": "Queued", "time": t} for t in ("19999999", "20000101")]
+    events.append({"job": "a", "status": "Queued", "time": "20000132"})
+    assert validate_events(events).ok
+    assert reasons(validate_events(events[::-1])) == [
+        (1, "time-went-backwards"),
+        (2, "time-went-backwards"),
+    ]
