@@ -300,6 +300,8 @@ def validate_events(
                 state[0] = maps[new]
                 state[2] = index
                 state[3] = line
+            elif state[2] < 0:  # no known status yet: not-terminal points at the last event
+                state[3] = line
     if require_terminal:
         for job, state in states.items():
             # With no known status, the index is where a terminal one was missing.

@@ -817,3 +817,15 @@ def test_a_string_of_digits_is_seconds_even_if_it_reads_as_a_date() -> None:
         (1, "time-went-backwards"),
         (2, "time-went-backwards"),
     ]
+
+
+def test_not_terminal_without_a_known_status_names_the_jobs_last_line() -> None:
+    """A job whose statuses are all unknown still gets a file line for not-terminal:
+    the line of its last event."""
+    events = [(3, {"job": "a", "status": "Paused"}), (8, {"job": "a", "status": "Unknown"})]
+    report = validate_events(events, require_terminal=True)
+    assert [(v.index, v.line, str(v.reason)) for v in report.violations] == [
+        (0, 3, "unknown-status"),
+        (1, 8, "unknown-status"),
+        (2, 8, "not-terminal"),
+    ]
