@@ -13,7 +13,7 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Literal, NoReturn
+from typing import IO, TYPE_CHECKING, Any, Literal, NoReturn
 
 import attrs
 
@@ -97,29 +97,46 @@ def run() -> NoReturn:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from jobfsm.errors import EventLogError
-    from jobfsm.eventlog import EventLog, text_stream
-    from jobfsm.validate import validate_events
+    from jobfsm.eventlog import text_stream
 
+    if sys.stdout is None:  # started with its standard output closed
+        return _fail("cannot write the report: standard output is closed")
     stdin = args.file == "-"
     name = "<stdin>" if stdin else args.file
     size: int | None = None
-    if not stdin:
+    if stdin:
+        if sys.stdin is None:  # started with its standard input closed
+            return _fail(f"{name}: cannot read: standard input is closed")
+        binary: IO[bytes] = sys.stdin.buffer
+    else:
+        if os.path.isdir(args.file):
+            return _fail(f"{name}: is a directory, not an event log")
         try:
-            if os.path.isdir(args.file):
-                return _fail(f"{name}: is a directory, not an event log")
-            with open(args.file, "rb"):
-                pass  # surface a missing or unreadable file before any output
-            size = os.path.getsize(args.file)
+            # Opened once, here: a missing file fails before any output, and a
+            # named pipe is not lost to a second open.
+            binary = open(args.file, "rb")  # noqa: SIM115 - closed below
+            size = os.fstat(binary.fileno()).st_size
         except OSError as exc:
             return _fail(f"{name}: cannot read: {exc.strerror or exc}")
+    try:
+        return _validate_stream(args, name, text_stream(binary), size)
+    finally:
+        if not stdin:
+            binary.close()
+
+
+def _validate_stream(args: argparse.Namespace, name: str, source: IO[str], size: int | None) -> int:
+    """Validate the event log read from *source* and print the report."""
+    from jobfsm.errors import EventLogError
+    from jobfsm.eventlog import EventLog
+    from jobfsm.validate import validate_events
+
     input_format: Literal["jsonl", "csv"] | None = args.input_format or _input_format(args.file)
     if input_format is None:
         return _fail(
             f"{name}: cannot tell the format from the file name; "
             "pass --input-format jsonl or --input-format csv"
         )
-    source = text_stream(sys.stdin.buffer) if stdin else args.file
     log = EventLog(source, input_format, required=(args.job_key, args.status_key), name=name)
     show_progress = _stderr_is_tty() and (size is None or size >= _PROGRESS_MIN_BYTES)
     events = _with_progress(log) if show_progress else log
@@ -152,7 +169,10 @@ def _validate(args: argparse.Namespace) -> int:
         sys.stdout.flush()
     except BrokenPipeError:
         # The reader (e.g. `| head`) has gone: not an error worth a traceback.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _stdout_to_devnull()
+    except OSError as exc:
+        _stdout_to_devnull()
+        return _fail(f"cannot write the report: {exc.strerror or exc}")
     if report.input_errors:
         return EXIT_INPUT_ERROR
     return EXIT_VIOLATIONS if report.violations else EXIT_OK
@@ -174,6 +194,11 @@ def _input_format(file: str) -> Literal["jsonl", "csv"] | None:
     if file == "-":
         return "jsonl"
     return _FORMATS.get(os.path.splitext(file)[1].lower())
+
+
+def _stdout_to_devnull() -> None:
+    """Point stdout at the null device, so that the final flush at exit cannot fail again."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _fail(message: str) -> int:
@@ -206,11 +231,12 @@ def _text_report(name: str, report: Report) -> Iterator[str]:
     for order, v in enumerate(report.violations, len(items)):
         allowed = ", ".join(v.allowed) or "none"
         where = f"{name}:{v.line}" if v.line is not None else name
+        job, to = _shown(v.job), _shown(v.to) if v.to else "-"
         items.append(
             (
                 v.line or 0,
                 order,
-                f"{where}: job {v.job}: index {v.index}: {v.from_ or '-'} -> {v.to or '-'}: "
+                f"{where}: job {job}: index {v.index}: {v.from_ or '-'} -> {to}: "
                 f"{v.reason}: {v.message} (allowed: {allowed})\n",
             )
         )
@@ -229,6 +255,14 @@ def _text_report(name: str, report: Report) -> Iterator[str]:
         f"{_plural(bad_jobs, 'job')}, {_plural(len(report.input_errors), 'input error')} "
         f"({scope})\n"
     )
+
+
+def _shown(value: str | None) -> str:
+    """*value* as is, or quoted when a line break or edge spaces would hide or split it."""
+    if value is None:
+        return "None"
+    text = str(value)
+    return text if text.isprintable() and text == text.strip() and text else repr(text)
 
 
 def _plural(count: int, noun: str) -> str:
@@ -255,6 +289,9 @@ def _diagram(args: argparse.Namespace) -> int:
     from jobfsm.yamlio import load_job
 
     fmt = args.format or _format_for(args.output)
+    if args.output is None and sys.stdout is None:  # started with stdout closed
+        print("jobfsm diagram: standard output is closed; use -o FILE", file=sys.stderr)
+        return EXIT_INPUT_ERROR
     if args.output is None and fmt == "png" and sys.stdout.isatty():
         # PNG bytes would garble the terminal; SVG is text and is printed.
         print(
@@ -273,6 +310,9 @@ def _diagram(args: argparse.Namespace) -> int:
             sys.stdout.buffer.flush()
         else:
             _write_atomically(args.output, data)
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) has gone: quiet, as for `validate`.
+        _stdout_to_devnull()
     except (JobFSMError, OSError, ValueError) as exc:
         print(f"jobfsm diagram: {_one_line(exc)}", file=sys.stderr)
         return EXIT_INPUT_ERROR
@@ -322,7 +362,10 @@ def _write_atomically(path: str, data: bytes) -> None:
         os.umask(umask)
         os.chmod(temp, 0o666 & ~umask)
         os.replace(temp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(temp)
+        if isinstance(exc, OSError) and exc.errno is not None:
+            # name the file the user asked for, not the temporary one
+            raise type(exc)(exc.errno, exc.strerror, path) from exc
         raise

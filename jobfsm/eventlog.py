@@ -70,6 +70,7 @@ class EventLog:
             name = os.fspath(source) if isinstance(source, str | os.PathLike) else "<stream>"
         self.name = name
         self.errors: list[MalformedEvent] = []
+        self._lines_read = 0  # CSV lines read before a decoding error
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, Any]]]:
         return self._read()
@@ -89,6 +90,7 @@ class EventLog:
             # JSON Lines, inline: this loop runs once per event.
             errors = self.errors
             scan = _SCAN
+            number = 0
             for number, text in enumerate(stream, 1):
                 try:
                     row, end = scan(text, 0)
@@ -97,6 +99,8 @@ class EventLog:
                 if end < 0 or text[end:] != "\n":
                     # Anything unusual (spaces, \r\n, no final newline, an error)
                     # goes through json.loads, which also words the error.
+                    if number == 1 and text.startswith("\ufeff"):
+                        text = text[1:]  # a stream decoded as UTF-8 kept the byte order mark
                     row = _load_line(text, number, errors)
                     if row is _FAILED:
                         continue
@@ -107,10 +111,15 @@ class EventLog:
                     continue
                 yield number, row
         except UnicodeDecodeError as exc:
+            if isinstance(source, str | os.PathLike):
+                line = self._bad_line()
+            else:
+                read = number if self.format == "jsonl" else self._lines_read
+                line = _decoding_line(exc, read)
             raise EventLogError(
                 f"not UTF-8 text ({exc.reason}, byte {exc.object[exc.start]:#04x})",
                 source=self.name,
-                line=self._bad_line(),
+                line=line,
             ) from None
         finally:
             if stream is not source:
@@ -131,7 +140,8 @@ class EventLog:
     def _csv_rows(
         self, stream: IO[str], errors: list[MalformedEvent]
     ) -> Iterator[tuple[int, dict[str, Any]]]:
-        reader = csv.reader(stream)
+        # strict: a quote left open is an error, not a field swallowing the rest of the file
+        reader = csv.reader(stream, strict=True)
         header: list[str] | None = None
         done = 0  # physical lines consumed before the current record
         while True:
@@ -139,14 +149,24 @@ class EventLog:
                 fields = next(reader)
             except StopIteration:
                 return
+            except UnicodeDecodeError:
+                self._lines_read = reader.line_num
+                raise
             except csv.Error as exc:
-                errors.append(MalformedEvent(done + 1, f"bad CSV row: {exc}"))
+                detail = (
+                    "a quoted field opened on this line is never closed"
+                    if str(exc) == "unexpected end of data"
+                    else str(exc)
+                )
+                errors.append(MalformedEvent(done + 1, f"bad CSV row: {detail}"))
                 done = reader.line_num
                 continue
             line, done = done + 1, reader.line_num
             if not fields or fields == [""]:
                 continue  # blank line
             if header is None:
+                # A stream decoded as UTF-8 (not UTF-8-sig) keeps the byte order mark.
+                fields[0] = fields[0].removeprefix("\ufeff")
                 header = [f.strip() for f in fields]
                 missing = [k for k in self.required if k not in header]
                 if missing:
@@ -160,17 +180,41 @@ class EventLog:
                         )
                     )
                     return
+                twice = [k for k in self.required if header.count(k) > 1]
+                if twice:
+                    # dict(zip(...)) would keep the last one silently
+                    errors.append(
+                        MalformedEvent(
+                            line,
+                            f"the CSV header has column {twice[0]!r} twice (columns: "
+                            + ", ".join(repr(h) for h in header)
+                            + ")",
+                        )
+                    )
+                    return
                 continue
             if len(fields) != len(header):
+                count = f"{len(fields)} field" + ("" if len(fields) == 1 else "s")
                 errors.append(
                     MalformedEvent(
                         line,
-                        f"bad CSV row: {len(fields)} fields, the header has {len(header)} "
-                        f"({', '.join(header)})",
+                        f"bad CSV row: {count}, the header has {len(header)} ({', '.join(header)})",
                     )
                 )
                 continue
             yield line, dict(zip(header, fields, strict=True))
+
+
+def _decoding_line(exc: UnicodeDecodeError, lines_read: int) -> int | None:
+    """The line of a text stream holding the bytes that failed to decode.
+
+    A text stream decodes a chunk at a time and hands out every line before
+    it first, so the bad line is the next one plus the line breaks in the
+    chunk before the bad byte.
+    """
+    if not isinstance(exc.object, bytes):  # pragma: no cover - text streams decode bytes
+        return None
+    return lines_read + 1 + exc.object.count(b"\n", 0, exc.start)
 
 
 #: The C scanner behind json.loads, called directly to skip its per-call checks.

@@ -4,94 +4,27 @@ Two modes: ``strict`` accepts only edges of the lifecycle; ``observed`` (for
 polled statuses) accepts any status reachable from the previous one and
 records the statuses assumed skipped. Pairs are judged as observed: after an
 illegal pair the next pair starts from the status actually seen; an unknown
-status is reported once and set aside. The lookup tables are derived from the
-lifecycle value (the one the state machine is built from) and built once per
-lifecycle; the loops only touch them for statuses that break a rule.
+status is reported once and set aside. The lookup tables (in
+:mod:`jobfsm._judge`) are derived from the lifecycle value (the one the state
+machine is built from) and built once per lifecycle; the loops only touch them
+for statuses that break a rule.
 """
 
 from __future__ import annotations
 
-import enum
 import itertools
 import math
-from collections.abc import Hashable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 import attrs
 
-from jobfsm.errors import UnknownStatusError
+from jobfsm._judge import _SELF, Gap, Mode, Reason, Violation, _Judge
 from jobfsm.eventlog import EventLog, MalformedEvent
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Lifecycle
 
 __all__ = ["Gap", "Mode", "Reason", "Report", "Violation", "validate_events", "validate_trace"]
-
-Mode = Literal["strict", "observed"]
-
-
-class Reason(enum.StrEnum):
-    """Why a status broke the rules (the ``reason`` code of a violation)."""
-
-    ILLEGAL_TRANSITION = "illegal-transition"
-    UNKNOWN_STATUS = "unknown-status"
-    NOT_INITIAL = "not-initial"
-    NOT_TERMINAL = "not-terminal"
-    TIME_WENT_BACKWARDS = "time-went-backwards"
-
-
-def _text(value: object) -> str | None:
-    return None if value is None else str(value)
-
-
-@attrs.frozen
-class Violation:
-    """One broken rule.
-
-    Args:
-        job: The job's key in the log (``None`` for a lone trace without ``job=``).
-        index: 0-based position of the offending status in that job's trace.
-        line: 1-based line of the event in its file, when there is one.
-        from_: The last known status before it (``None`` at the start).
-        to: The offending status: an enum member, or the raw spelling for
-            ``unknown-status`` (``None`` for ``not-terminal``).
-        reason: The rule broken.
-        message: One sentence for people.
-        allowed: Statuses that would have been legal there, in documented order.
-    """
-
-    job: str | None
-    index: int
-    line: int | None
-    from_: enum.StrEnum | None
-    to: str | None
-    reason: Reason
-    message: str
-    allowed: tuple[enum.StrEnum, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form: ``from`` instead of ``from_``, statuses as strings."""
-        return {
-            "job": self.job,
-            "index": self.index,
-            "line": self.line,
-            "from": _text(self.from_),
-            "to": _text(self.to),
-            "reason": str(self.reason),
-            "message": self.message,
-            "allowed": [str(s) for s in self.allowed],
-        }
-
-
-@attrs.frozen
-class Gap:
-    """In observed mode, a legal pair that is not an edge: statuses assumed skipped."""
-
-    job: str | None
-    index: int
-    line: int | None
-    from_: enum.StrEnum
-    to: enum.StrEnum
-    skipped: tuple[enum.StrEnum, ...]
 
 
 @attrs.frozen
@@ -125,164 +58,6 @@ class Report:
             "violations": [v.to_dict() for v in self.violations],
             "input_errors": [{"line": e.line, "message": e.message} for e in self.input_errors],
         }
-
-
-# -- tables ----------------------------------------------------------------------
-
-
-class _Tables:
-    """Lookups of one lifecycle, keyed by the status value strings.
-
-    ``StrEnum`` members hash and compare like their values, so these dicts and
-    sets answer for members and for plain strings alike.
-    """
-
-    def __init__(self, lifecycle: Lifecycle) -> None:
-        self.lifecycle = lifecycle
-        self.members: dict[str, enum.StrEnum] = {s.value: s for s in lifecycle.statuses}
-        order = {s: i for i, s in enumerate(lifecycle.statuses)}
-        self.order = order
-        # A repeated status is a no-op, so each status is "next" to itself.
-        self.direct: dict[str, frozenset[str]] = {
-            s.value: frozenset(d.value for d in lifecycle.successors[s]) | {s.value}
-            for s in lifecycle.statuses
-        }
-        self.reach: dict[str, frozenset[str]] = {
-            s.value: frozenset(d.value for d in lifecycle.reachable[s]) | {s.value}
-            for s in lifecycle.statuses
-        }
-        self.any: frozenset[str] = frozenset(self.members)
-        self.initial: frozenset[str] = frozenset({lifecycle.initial})
-        self.terminal: frozenset[str] = frozenset(lifecycle.terminal)
-        # The hot loops walk these maps: step[s][t] is step[t] when t may follow
-        # s (a repeat or an edge), so one lookup both checks the pair and moves
-        # on. The key _SELF holds the status a map belongs to.
-        self.step: dict[str, dict[Any, Any]] = {s: {_SELF: m} for s, m in self.members.items()}
-        for source, nexts in self.direct.items():
-            self.step[source].update({dest: self.step[dest] for dest in nexts})
-
-    def start(self, allowed: frozenset[str]) -> dict[Any, Any]:
-        """The map to start a trace with: any of *allowed* may come first."""
-        start: dict[Any, Any] = {s: self.step[s] for s in allowed}
-        start[_SELF] = None
-        return start
-
-    def sorted(self, statuses: Iterable[str]) -> tuple[enum.StrEnum, ...]:
-        members = self.members
-        return tuple(sorted((members[s] for s in statuses), key=self.order.__getitem__))
-
-
-_TABLES: dict[Lifecycle, _Tables] = {}
-_SELF = object()  # a key no status can equal
-
-
-def _tables(lifecycle: Lifecycle) -> _Tables:
-    tables = _TABLES.get(lifecycle)
-    if tables is None:
-        tables = _TABLES[lifecycle] = _Tables(lifecycle)
-    return tables
-
-
-# -- judging one status that is not a plain next step -----------------------------
-
-
-class _Judge:
-    """The slow path: everything that is not a repeat or an edge."""
-
-    def __init__(self, lifecycle: Lifecycle, mode: Mode, require_initial: bool) -> None:
-        if mode not in ("strict", "observed"):
-            raise ValueError(f"mode must be 'strict' or 'observed', got {mode!r}")
-        self.t = _tables(lifecycle)
-        self.mode = mode
-        self.observed = mode == "observed"
-        self.require_initial = require_initial
-        self.start = self.t.initial if require_initial else self.t.any
-        self.start_map = self.t.start(self.start)
-        self.violations: list[Violation] = []
-        self.gaps: list[Gap] | None = [] if self.observed else None
-
-    def legal_after(self, prev: str | None) -> tuple[enum.StrEnum, ...]:
-        t = self.t
-        if prev is None:
-            return t.sorted(self.start)
-        nexts = t.reach[prev] if self.observed else t.direct[prev]
-        return t.sorted(nexts - {prev})
-
-    def step(self, job: object, index: int, line: int | None, prev: str | None, to: str) -> str:
-        """Judge *to* after *prev*; record what is found; return the new last known status."""
-        t = self.t
-        member = t.members.get(to)
-        if member is None:
-            err = UnknownStatusError(to, t.lifecycle.states)
-            hint = f"; did you mean {err.suggestion!r}?" if err.suggestion else ""
-            self._add(job, index, line, prev, to, Reason.UNKNOWN_STATUS,
-                      f"{to!r} is not a status of {t.lifecycle.name!r}{hint}",
-                      self.legal_after(prev))  # fmt: skip
-            return prev  # type: ignore[return-value]  # set aside: keep the last known one
-        if prev is None:
-            self._add(job, index, line, None, member, Reason.NOT_INITIAL,
-                      f"the trace starts at {member}, not at the initial status "
-                      f"{t.lifecycle.initial}", t.sorted(self.start))  # fmt: skip
-            return member
-        if self.observed and to in t.reach[prev]:
-            if self.gaps is not None:
-                skipped = t.lifecycle.shortest_path(prev, member) or ()
-                self.gaps.append(Gap(_text(job), index, line, t.members[prev], member, skipped))
-            return member
-        self._add(job, index, line, prev, member, Reason.ILLEGAL_TRANSITION,
-                  self._illegal(prev, member), self.legal_after(prev))  # fmt: skip
-        return member
-
-    def _illegal(self, prev: str, to: enum.StrEnum) -> str:
-        t = self.t
-        if prev in t.terminal:
-            return f"{prev} is terminal: no status may follow it"
-        if self.observed:
-            return f"{to} cannot be reached from {prev}"
-        path = t.lifecycle.shortest_path(prev, to)
-        if path:
-            skipped = ", ".join(path)
-            return (
-                f"no event leads from {prev} to {to} "
-                f"(observed mode would assume {skipped} {'was' if len(path) == 1 else 'were'} "
-                "skipped)"
-            )
-        if path is None:
-            return f"no event leads from {prev} to {to} ({to} cannot be reached from {prev})"
-        return f"no event leads from {prev} to {to}"  # pragma: no cover - edges are fast-path
-
-    def end(self, job: object, index: int, line: int | None, last: str | None) -> None:
-        """Record ``not-terminal`` when *last* (the last known status) is not terminal."""
-        t = self.t
-        if last is not None and last in t.terminal:
-            return
-        if last is None:
-            allowed = t.sorted(t.terminal)
-            message = "the trace has no known status, so it does not end at a terminal status"
-        else:
-            nexts = t.reach[last] if self.observed else t.direct[last]
-            allowed = t.sorted(nexts & t.terminal)
-            message = f"the trace ends at {last}, which is not a terminal status"
-        self._add(job, index, line, last, None, Reason.NOT_TERMINAL, message, allowed)
-
-    def backwards(
-        self, job: object, index: int, line: int | None, prev: str | None, to: str,
-        time: object, before: object, before_line: int | None,
-    ) -> None:  # fmt: skip
-        where = f" (line {before_line})" if before_line is not None else ""
-        member = self.t.members.get(to, to)
-        self._add(job, index, line, prev, member, Reason.TIME_WENT_BACKWARDS,
-                  f"{time} is before {before}, the time of the previous event{where}",
-                  ())  # fmt: skip
-
-    def _add(
-        self, job: object, index: int, line: int | None, prev: str | None, to: str | None,
-        reason: Reason, message: str, allowed: tuple[enum.StrEnum, ...],
-    ) -> None:  # fmt: skip
-        from_ = None if prev is None else self.t.members[prev]
-        self.violations.append(
-            Violation(_text(job), index, line, from_, to, reason, message, allowed)
-        )
 
 
 # -- one trace -------------------------------------------------------------------
@@ -366,6 +141,8 @@ def _time_value(value: object) -> float | datetime:
     if isinstance(value, str):
         text = value.strip()
         try:
+            if text.isdigit():  # seconds, even when they read as a date (20240501)
+                raise ValueError(text)
             moment = datetime.fromisoformat(text)
         except ValueError:
             pass
@@ -378,7 +155,10 @@ def _time_value(value: object) -> float | datetime:
                 f"time {value!r} is neither a number of seconds nor an ISO-8601 date-time"
             ) from None
     elif isinstance(value, int | float) and not isinstance(value, bool):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond the float range
+            raise ValueError(f"time {value!r} is not a finite number") from None
     else:
         raise ValueError(f"time {value!r} must be a number or an ISO-8601 string")
     if not math.isfinite(number):
@@ -422,7 +202,8 @@ def validate_events(
         require_initial: Each job's first known status must be the initial one.
         require_terminal: Each job's last known status must be terminal
             (checked at the end of the stream).
-        job_key: Key of the job identifier.
+        job_key: Key of the job identifier: a string or a number. A job is
+            known by its text, so ``1`` and ``"1"`` are the same job.
         status_key: Key of the status.
         time_key: Key of the optional time (``None`` to ignore times): a number
             of seconds, or an ISO-8601 string (a naive one is taken as UTC).
@@ -450,6 +231,8 @@ def validate_events(
     for line, row in _numbered(events):
         try:
             job = row[job_key]
+            if type(job) is not str:
+                job = _job_text(job)
             status = row[status_key]
             raw_time = row.get(time_key) if time_key is not None else None
             state = get_state(job)
@@ -458,7 +241,7 @@ def validate_events(
         except (KeyError, TypeError, AttributeError, IndexError):
             errors.append(_malformed(line, count + len(errors), row, job_key, status_key))
             continue
-        if nxt is None and (type(status) is not str or not status):
+        if nxt is None and (not isinstance(status, str) or not status):
             errors.append(_malformed(line, count + len(errors), row, job_key, status_key))
             continue
         moment: float | datetime | None = None
@@ -468,7 +251,13 @@ def validate_events(
                     # The usual case, inline: an ISO-8601 string.
                     moment = fromiso(raw_time)
                     if moment.tzinfo is None:
-                        moment = moment.replace(tzinfo=UTC)
+                        # Digits alone are seconds, even those that read as a date
+                        # (20240501), like the other numbers of the same column.
+                        moment = (
+                            _time_value(raw_time)
+                            if raw_time.isdigit()
+                            else moment.replace(tzinfo=UTC)
+                        )
                 else:
                     moment = _time_value(raw_time)
             except ValueError:
@@ -511,6 +300,8 @@ def validate_events(
                 state[0] = maps[new]
                 state[2] = index
                 state[3] = line
+            elif state[2] < 0:  # no known status yet: not-terminal points at the last event
+                state[3] = line
     if require_terminal:
         for job, state in states.items():
             # With no known status, the index is where a terminal one was missing.
@@ -542,6 +333,17 @@ def _numbered(
     return iter(())
 
 
+def _job_text(job: object) -> str:
+    """The text a job is known by, so that job ``1`` and job ``"1"`` are one job.
+
+    Raises:
+        TypeError: *job* is neither a string nor a number (booleans are not numbers here).
+    """
+    if isinstance(job, str | int | float) and not isinstance(job, bool):
+        return str(job)
+    raise TypeError(f"a job key must be a string or a number, got {job!r}")
+
+
 def _where(line: int | None, count: int) -> str:
     return "" if line is not None else f"event {count + 1}: "
 
@@ -557,6 +359,8 @@ def _malformed(
         if key not in row:
             return MalformedEvent(line, f"{where}missing key {key!r} (keys: {keys})")
     job, status = row[job_key], row[status_key]
-    if job is None or job == "" or not isinstance(job, Hashable):
-        return MalformedEvent(line, f"{where}{job_key!r} must be a non-empty value, got {job!r}")
+    if job == "" or not isinstance(job, str | int | float) or isinstance(job, bool):
+        return MalformedEvent(
+            line, f"{where}{job_key!r} must be a non-empty string or number, got {job!r}"
+        )
     return MalformedEvent(line, f"{where}{status_key!r} must be a non-empty string, got {status!r}")

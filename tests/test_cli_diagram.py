@@ -245,3 +245,47 @@ def test_failed_rename_leaves_no_temporary_file(
     assert capsys.readouterr().err.count("\n") == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-folder"]
     assert list(folder.iterdir()) == []
+
+
+def test_output_naming_a_folder_names_that_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """-o naming a folder: the error names the folder given, not a temporary file."""
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    assert main(["diagram", "-o", str(folder)]) == EXIT_INPUT_ERROR
+    err = capsys.readouterr().err
+    assert err.startswith(f"jobfsm diagram: {folder}: ")
+    assert ".tmp" not in err
+
+
+def test_closed_pipe_is_not_an_error() -> None:
+    """A reader that stops early (`| head -1`) ends the command quietly, as for validate."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "jobfsm", "diagram", "--format", "dot"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    assert process.stderr is not None
+    process.stdout.close()  # the reader is gone before anything is written
+    err = process.stderr.read()
+    process.stderr.close()
+    assert process.wait(timeout=120) == EXIT_OK
+    assert err == b""
+
+
+def test_closed_stdout_is_one_line_and_exit_2() -> None:
+    """With standard output closed and no -o, the diagram cannot be written: one line."""
+    done = subprocess.run(
+        [sys.executable, "-m", "jobfsm", "diagram"],
+        cwd=REPO,
+        capture_output=False,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: os.close(1),
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == EXIT_INPUT_ERROR
+    assert done.stderr.decode() == "jobfsm diagram: standard output is closed; use -o FILE\n"

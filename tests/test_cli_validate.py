@@ -240,9 +240,10 @@ def test_usage_error_is_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
 def python_m(*args: str, **kwargs: object) -> subprocess.CompletedProcess[bytes]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     kwargs.setdefault("stderr", subprocess.PIPE)
+    kwargs.setdefault("stdout", subprocess.PIPE)
+    kwargs.setdefault("timeout", 60)
     return subprocess.run(  # type: ignore[call-overload, no-any-return]
-        [sys.executable, "-m", "jobfsm", *args], cwd=REPO, env=env, stdout=subprocess.PIPE,
-        timeout=60, **kwargs,
+        [sys.executable, "-m", "jobfsm", *args], cwd=REPO, env=env, **kwargs,
     )  # fmt: skip
 
 
@@ -369,3 +370,105 @@ def test_interrupt_exits_130_without_a_traceback() -> None:
     _, err = process.communicate(timeout=30)
     assert process.returncode == 130
     assert err.decode().strip() == "jobfsm: interrupted"
+
+
+# -- edge cases found in review -----------------------------------------------------
+
+
+def test_values_with_line_breaks_stay_on_one_report_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A status or job holding a line break or edge spaces is quoted, so each violation
+    stays one line of the text report."""
+    path = write(
+        tmp_path / "e.jsonl",
+        '{"job": "a\\nb", "status": "Queued"}\n{"job": "a\\nb", "status": "Run\\nning"}\n'
+        '{"job": "c", "status": " Queued "}\n',
+    )
+    code, out, _ = run(capsys, path)
+    assert code == EXIT_VIOLATIONS
+    lines = out.splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith(f"{path}:2: job 'a\\nb': index 1: Queued -> 'Run\\nning': ")
+    assert lines[1].startswith(f"{path}:3: job c: index 0: - -> ' Queued ': unknown-status")
+
+
+def test_stdin_that_is_not_utf8_names_the_line() -> None:
+    """Bytes that are not UTF-8 on standard input: one line naming the line, exit 2."""
+    data = b'{"job": "a", "status": "Queued"}\n' * 3000 + b'{"job": "\xff"}\n'
+    done = python_m("validate", "-", input=data)
+    assert done.returncode == EXIT_INPUT_ERROR
+    assert done.stdout == b""
+    assert done.stderr.decode().startswith("jobfsm: error: <stdin>:3001: not UTF-8 text")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_named_pipe_is_read_once(tmp_path: Path) -> None:
+    """A named pipe is opened once: a writer that writes and leaves is read in full
+    (opening it twice would lose the data and wait for a writer forever)."""
+    import threading
+
+    fifo = tmp_path / "events.fifo"
+    os.mkfifo(fifo)
+    data = (EXAMPLES / "events-polled.jsonl").read_bytes()
+
+    def writer() -> None:
+        try:
+            with open(fifo, "wb") as stream:
+                stream.write(data)
+        except BrokenPipeError:
+            pass
+
+    for _ in range(3):
+        thread = threading.Thread(target=writer, daemon=True)
+        thread.start()
+        try:
+            done = python_m(
+                "validate",
+                str(fifo),
+                "--input-format",
+                "jsonl",
+                "--mode",
+                "observed",
+                timeout=20,
+            )
+        finally:
+            if thread.is_alive():  # release a writer still waiting for a reader
+                os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
+            thread.join()
+        assert done.returncode == EXIT_VIOLATIONS
+        assert (
+            done.stdout.decode().splitlines()[-1].endswith("(19 events of 4 jobs, observed mode)")
+        )
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_output_that_cannot_be_written_is_one_line_and_exit_2() -> None:
+    """A full disk (or any write error) on stdout gives one line on stderr, no traceback."""
+    with open("/dev/full", "wb") as full:
+        done = python_m("validate", POLLED, stdout=full)
+    assert done.returncode == EXIT_INPUT_ERROR
+    assert done.stderr.decode() == (
+        "jobfsm: error: cannot write the report: No space left on device\n"
+    )
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="closes a file descriptor before exec")
+def test_closed_stdin() -> None:
+    """With standard input closed, a FILE is still read, and `-` is a one-line error."""
+    done = python_m("validate", CLEAN, preexec_fn=lambda: os.close(0))
+    assert done.returncode == EXIT_OK
+    assert done.stderr == b""
+    done = python_m("validate", "-", preexec_fn=lambda: os.close(0))
+    assert done.returncode == EXIT_INPUT_ERROR
+    assert done.stderr.decode() == "jobfsm: error: <stdin>: cannot read: standard input is closed\n"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="closes a file descriptor before exec")
+def test_closed_stdout_is_one_line_and_exit_2() -> None:
+    """With standard output closed, the report cannot be written: one line, exit 2."""
+    done = python_m("validate", CLEAN, preexec_fn=lambda: os.close(1))
+    assert done.returncode == EXIT_INPUT_ERROR
+    assert done.stderr.decode() == (
+        "jobfsm: error: cannot write the report: standard output is closed\n"
+    )

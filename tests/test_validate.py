@@ -692,3 +692,140 @@ def test_jsonl_and_csv_files_give_the_report_of_the_rows(
         (v.job, v.index, v.reason, None if v.line is None else v.line + 1)
         for v in expected.violations
     ]
+
+
+# -- edge cases found in review -----------------------------------------------------
+
+
+def test_enum_members_in_events_are_judged_not_rejected() -> None:
+    """A JobStatus member that breaks a rule is a violation, as its spelling would be,
+    not an input error."""
+    events = [{"job": "a", "status": S.COMPLETED}, {"job": "a", "status": S.RUNNING}]
+    report = validate_events(events)
+    assert report.input_errors == ()
+    assert reasons(report) == [(1, "illegal-transition")]
+    assert report == validate_events([{k: str(v) for k, v in e.items()} for e in events])
+
+
+def test_time_too_large_for_a_float_is_an_input_error() -> None:
+    """An integer time beyond the float range is an input error, not an OverflowError."""
+    events = [(1, {"job": "a", "status": "Queued", "time": 10**400})]
+    report = validate_events(events)
+    (error,) = report.input_errors
+    assert error.line == 1
+    assert "time 1000" in error.message
+    assert report.events == 0
+
+
+def test_job_keys_are_identified_by_their_text() -> None:
+    """Job 1 and job "1" are one job (a CSV copy of a JSON log gives the same report);
+    a boolean job key is an input error, never the same job as 1."""
+    events = [
+        (1, {"job": 1, "status": "Completed"}),
+        (2, {"job": "1", "status": "Running"}),
+        (3, {"job": True, "status": "Queued"}),
+    ]
+    report = validate_events(events)
+    assert (report.jobs, report.events) == (1, 2)
+    assert [(v.job, v.index, v.line) for v in report.violations] == [("1", 1, 2)]
+    (error,) = report.input_errors
+    assert (error.line, error.message) == (
+        3,
+        "'job' must be a non-empty string or number, got True",
+    )
+
+
+def test_csv_unclosed_quote_is_an_input_error(tmp_path: Path) -> None:
+    """A quoted field that is never closed is one input error at the line where it
+    opens, instead of swallowing the rest of the file into one status."""
+    path = tmp_path / "events.csv"
+    path.write_text(
+        'job,status\na,Queued\na,"Running\na,Finalizing\na,Completed\n',
+        encoding="utf-8",
+        newline="",
+    )
+    report = validate_events(read_csv(path))
+    assert report.violations == ()
+    assert [e.line for e in report.input_errors] == [3]
+    assert "quoted field" in report.input_errors[0].message
+
+
+def test_csv_header_with_a_required_column_twice(tmp_path: Path) -> None:
+    """A header naming the job or status column twice is ambiguous: reported once, at
+    line 1, and no row is read."""
+    path = write(tmp_path / "events.csv", "job,status,job\na,Queued,b\n")
+    log = read_csv(path, required=("job", "status"))
+    assert list(log) == []
+    assert log.errors == [
+        MalformedEvent(1, "the CSV header has column 'job' twice (columns: 'job', 'status', 'job')")
+    ]
+
+
+def test_csv_one_field_is_singular(tmp_path: Path) -> None:
+    """The row-length error reads naturally for a single field."""
+    path = write(tmp_path / "events.csv", "job,status\na\n")
+    (error,) = validate_events(read_csv(path)).input_errors
+    assert error.message == "bad CSV row: 1 field, the header has 2 (job, status)"
+
+
+def test_undecodable_stream_names_the_line() -> None:
+    """A binary stream wrapped like standard input reports the first bad line too."""
+    from jobfsm.eventlog import text_stream
+
+    good = b'{"job": "a", "status": "Queued"}\n' * 5000
+    for fmt, data, line in [
+        ("jsonl", good + b'{"job": "\xff"}\n', 5001),
+        ("csv", b"job,status\n" + b"a,Queued\n" * 5000 + b"a,\xff\n", 5002),
+    ]:
+        log = (
+            read_jsonl(text_stream(io.BytesIO(data)))
+            if fmt == "jsonl"
+            else read_csv(text_stream(io.BytesIO(data)))
+        )
+        with pytest.raises(EventLogError) as info:
+            validate_events(log)
+        assert info.value.line == line, fmt
+
+
+def test_observed_mode_goes_back_only_through_not_responding() -> None:
+    """Running -> Queued is legal when observed (a lost heartbeat, then a resume, were
+    missed); nothing leads back to NotStarted or from CancelRequested to an active status."""
+    (gap,) = validate_trace(["Running", "Queued"], mode="observed").gaps
+    assert gap.skipped == (S.NOT_RESPONDING,)
+    for trace in (["Running", "NotStarted"], ["CancelRequested", "Running"]):
+        assert reasons(validate_trace(trace, mode="observed")) == [(1, "illegal-transition")]
+
+
+def test_text_streams_that_kept_the_byte_order_mark() -> None:
+    """A stream decoded as plain UTF-8 keeps the byte order mark; readers drop it."""
+    bom = "\ufeff"
+    assert list(read_jsonl(io.StringIO(bom + '{"job": "a", "status": "Queued"}\n'))) == [
+        (1, {"job": "a", "status": "Queued"})
+    ]
+    assert list(read_csv(io.StringIO(bom + "job,status\na,Queued\n"), required=("job",))) == [
+        (2, {"job": "a", "status": "Queued"})
+    ]
+
+
+def test_a_string_of_digits_is_seconds_even_if_it_reads_as_a_date() -> None:
+    """ "20000101" is a number of seconds like "20000132", not the date 2000-01-01, so
+    a counter passing it does not seem to go backwards."""
+    events = [{"job": "a", "status": "Queued", "time": t} for t in ("19999999", "20000101")]
+    events.append({"job": "a", "status": "Queued", "time": "20000132"})
+    assert validate_events(events).ok
+    assert reasons(validate_events(events[::-1])) == [
+        (1, "time-went-backwards"),
+        (2, "time-went-backwards"),
+    ]
+
+
+def test_not_terminal_without_a_known_status_names_the_jobs_last_line() -> None:
+    """A job whose statuses are all unknown still gets a file line for not-terminal:
+    the line of its last event."""
+    events = [(3, {"job": "a", "status": "Paused"}), (8, {"job": "a", "status": "Unknown"})]
+    report = validate_events(events, require_terminal=True)
+    assert [(v.index, v.line, str(v.reason)) for v in report.violations] == [
+        (0, 3, "unknown-status"),
+        (1, 8, "unknown-status"),
+        (2, 8, "not-terminal"),
+    ]

@@ -1,0 +1,247 @@
+"""The rules of validation: per-lifecycle lookup tables and the judge of odd statuses.
+
+The judge sees every status that is not a plain next step (a repeat or an
+edge). The tables are derived from the lifecycle value (the one the state machine is
+built from) and built once per lifecycle. The public functions of
+:mod:`jobfsm.validate` walk them in their hot loops and call the judge only
+for statuses that break a rule (or, in observed mode, skip statuses); the
+judge records the violations (and gaps) it finds.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from typing import Any, Literal
+
+import attrs
+
+from jobfsm.errors import UnknownStatusError
+from jobfsm.lifecycle import Lifecycle
+
+__all__ = ["Gap", "Mode", "Reason", "Violation"]
+
+Mode = Literal["strict", "observed"]
+
+
+class Reason(enum.StrEnum):
+    """Why a status broke the rules (the ``reason`` code of a violation)."""
+
+    ILLEGAL_TRANSITION = "illegal-transition"
+    UNKNOWN_STATUS = "unknown-status"
+    NOT_INITIAL = "not-initial"
+    NOT_TERMINAL = "not-terminal"
+    TIME_WENT_BACKWARDS = "time-went-backwards"
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+@attrs.frozen
+class Violation:
+    """One broken rule.
+
+    Args:
+        job: The job's key in the log (``None`` for a lone trace without ``job=``).
+        index: 0-based position of the offending status in that job's trace.
+        line: 1-based line of the event in its file, when there is one.
+        from_: The last known status before it (``None`` at the start).
+        to: The offending status: an enum member, or the raw spelling for
+            ``unknown-status`` (``None`` for ``not-terminal``).
+        reason: The rule broken.
+        message: One sentence for people.
+        allowed: Statuses that would have been legal there, in documented order.
+    """
+
+    job: str | None
+    index: int
+    line: int | None
+    from_: enum.StrEnum | None
+    to: str | None
+    reason: Reason
+    message: str
+    allowed: tuple[enum.StrEnum, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form: ``from`` instead of ``from_``, statuses as strings."""
+        return {
+            "job": self.job,
+            "index": self.index,
+            "line": self.line,
+            "from": _text(self.from_),
+            "to": _text(self.to),
+            "reason": str(self.reason),
+            "message": self.message,
+            "allowed": [str(s) for s in self.allowed],
+        }
+
+
+@attrs.frozen
+class Gap:
+    """In observed mode, a legal pair that is not an edge: statuses assumed skipped."""
+
+    job: str | None
+    index: int
+    line: int | None
+    from_: enum.StrEnum
+    to: enum.StrEnum
+    skipped: tuple[enum.StrEnum, ...]
+
+
+# -- tables ----------------------------------------------------------------------
+
+
+class _Tables:
+    """Lookups of one lifecycle, keyed by the status value strings.
+
+    ``StrEnum`` members hash and compare like their values, so these dicts and
+    sets answer for members and for plain strings alike.
+    """
+
+    def __init__(self, lifecycle: Lifecycle) -> None:
+        self.lifecycle = lifecycle
+        self.members: dict[str, enum.StrEnum] = {s.value: s for s in lifecycle.statuses}
+        order = {s: i for i, s in enumerate(lifecycle.statuses)}
+        self.order = order
+        # A repeated status is a no-op, so each status is "next" to itself.
+        self.direct: dict[str, frozenset[str]] = {
+            s.value: frozenset(d.value for d in lifecycle.successors[s]) | {s.value}
+            for s in lifecycle.statuses
+        }
+        self.reach: dict[str, frozenset[str]] = {
+            s.value: frozenset(d.value for d in lifecycle.reachable[s]) | {s.value}
+            for s in lifecycle.statuses
+        }
+        self.any: frozenset[str] = frozenset(self.members)
+        self.initial: frozenset[str] = frozenset({lifecycle.initial})
+        self.terminal: frozenset[str] = frozenset(lifecycle.terminal)
+        # The hot loops walk these maps: step[s][t] is step[t] when t may follow
+        # s (a repeat or an edge), so one lookup both checks the pair and moves
+        # on. The key _SELF holds the status a map belongs to.
+        self.step: dict[str, dict[Any, Any]] = {s: {_SELF: m} for s, m in self.members.items()}
+        for source, nexts in self.direct.items():
+            self.step[source].update({dest: self.step[dest] for dest in nexts})
+
+    def start(self, allowed: frozenset[str]) -> dict[Any, Any]:
+        """The map to start a trace with: any of *allowed* may come first."""
+        start: dict[Any, Any] = {s: self.step[s] for s in allowed}
+        start[_SELF] = None
+        return start
+
+    def sorted(self, statuses: Iterable[str]) -> tuple[enum.StrEnum, ...]:
+        members = self.members
+        return tuple(sorted((members[s] for s in statuses), key=self.order.__getitem__))
+
+
+_TABLES: dict[Lifecycle, _Tables] = {}
+_SELF = object()  # a key no status can equal
+
+
+def _tables(lifecycle: Lifecycle) -> _Tables:
+    tables = _TABLES.get(lifecycle)
+    if tables is None:
+        tables = _TABLES[lifecycle] = _Tables(lifecycle)
+    return tables
+
+
+# -- judging one status that is not a plain next step -----------------------------
+
+
+class _Judge:
+    """The slow path: everything that is not a repeat or an edge."""
+
+    def __init__(self, lifecycle: Lifecycle, mode: Mode, require_initial: bool) -> None:
+        if mode not in ("strict", "observed"):
+            raise ValueError(f"mode must be 'strict' or 'observed', got {mode!r}")
+        self.t = _tables(lifecycle)
+        self.mode = mode
+        self.observed = mode == "observed"
+        self.require_initial = require_initial
+        self.start = self.t.initial if require_initial else self.t.any
+        self.start_map = self.t.start(self.start)
+        self.violations: list[Violation] = []
+        self.gaps: list[Gap] | None = [] if self.observed else None
+
+    def legal_after(self, prev: str | None) -> tuple[enum.StrEnum, ...]:
+        t = self.t
+        if prev is None:
+            return t.sorted(self.start)
+        nexts = t.reach[prev] if self.observed else t.direct[prev]
+        return t.sorted(nexts - {prev})
+
+    def step(self, job: object, index: int, line: int | None, prev: str | None, to: str) -> str:
+        """Judge *to* after *prev*; record what is found; return the new last known status."""
+        t = self.t
+        member = t.members.get(to)
+        if member is None:
+            err = UnknownStatusError(to, t.lifecycle.states)
+            hint = f"; did you mean {err.suggestion!r}?" if err.suggestion else ""
+            self._add(job, index, line, prev, to, Reason.UNKNOWN_STATUS,
+                      f"{to!r} is not a status of {t.lifecycle.name!r}{hint}",
+                      self.legal_after(prev))  # fmt: skip
+            return prev  # type: ignore[return-value]  # set aside: keep the last known one
+        if prev is None:
+            self._add(job, index, line, None, member, Reason.NOT_INITIAL,
+                      f"the trace starts at {member}, not at the initial status "
+                      f"{t.lifecycle.initial}", t.sorted(self.start))  # fmt: skip
+            return member
+        if self.observed and to in t.reach[prev]:
+            if self.gaps is not None:
+                skipped = t.lifecycle.shortest_path(prev, member) or ()
+                self.gaps.append(Gap(_text(job), index, line, t.members[prev], member, skipped))
+            return member
+        self._add(job, index, line, prev, member, Reason.ILLEGAL_TRANSITION,
+                  self._illegal(prev, member), self.legal_after(prev))  # fmt: skip
+        return member
+
+    def _illegal(self, prev: str, to: enum.StrEnum) -> str:
+        t = self.t
+        if prev in t.terminal:
+            return f"{prev} is terminal: no status may follow it"
+        if self.observed:
+            return f"{to} cannot be reached from {prev}"
+        path = t.lifecycle.shortest_path(prev, to)
+        if path:
+            skipped = ", ".join(path)
+            return (
+                f"no event leads from {prev} to {to} "
+                f"(observed mode would assume {skipped} {'was' if len(path) == 1 else 'were'} "
+                "skipped)"
+            )
+        if path is None:
+            return f"no event leads from {prev} to {to} ({to} cannot be reached from {prev})"
+        return f"no event leads from {prev} to {to}"  # pragma: no cover - edges are fast-path
+
+    def end(self, job: object, index: int, line: int | None, last: str | None) -> None:
+        """Record ``not-terminal`` when *last* (the last known status) is not terminal."""
+        t = self.t
+        if last is not None and last in t.terminal:
+            return
+        if last is None:
+            allowed = t.sorted(t.terminal)
+            message = "the trace has no known status, so it does not end at a terminal status"
+        else:
+            nexts = t.reach[last] if self.observed else t.direct[last]
+            allowed = t.sorted(nexts & t.terminal)
+            message = f"the trace ends at {last}, which is not a terminal status"
+        self._add(job, index, line, last, None, Reason.NOT_TERMINAL, message, allowed)
+
+    def backwards(
+        self, job: object, index: int, line: int | None, prev: str | None, to: str,
+        time: object, before: object, before_line: int | None,
+    ) -> None:  # fmt: skip
+        where = f" (line {before_line})" if before_line is not None else ""
+        member = self.t.members.get(to, to)
+        self._add(job, index, line, prev, member, Reason.TIME_WENT_BACKWARDS,
+                  f"{time} is before {before}, the time of the previous event{where}",
+                  ())  # fmt: skip
+
+    def _add(
+        self, job: object, index: int, line: int | None, prev: str | None, to: str | None,
+        reason: Reason, message: str, allowed: tuple[enum.StrEnum, ...],
+    ) -> None:  # fmt: skip
+        from_ = None if prev is None else self.t.members[prev]
+        self.violations.append(
+            Violation(_text(job), index, line, from_, to, reason, message, allowed)
+        )
