@@ -136,6 +136,31 @@ class Lifecycle:
         if problems:
             raise LifecycleDefinitionError(self.name, problems)
 
+    # A frozen value: copies are the value itself, and a pickle holds the
+    # definition (rebuilt and checked on loading, so the status enum of a
+    # custom lifecycle is made again in the loading process).
+
+    def __copy__(self) -> Lifecycle:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Lifecycle:
+        return self
+
+    def __reduce__(self) -> tuple[type[Lifecycle], tuple[Any, ...]]:
+        return (
+            Lifecycle,
+            (
+                self.name,
+                self.states,
+                self.initial,
+                self.terminal,
+                self.events,
+                self.active,
+                self.attention,
+                dict(self.descriptions),
+            ),
+        )
+
     # -- definition checks -------------------------------------------------
 
     def _problems(self) -> list[str]:
@@ -151,6 +176,11 @@ class Lifecycle:
                 problems.append(f"state {state!r} is listed twice")
             seen.add(state)
             member = _member_name(state)
+            if not member:
+                problems.append(
+                    f"state {state!r} has no enum member name: it needs an ASCII letter or digit"
+                )
+                continue
             if member in member_names and member_names[member] != state:
                 problems.append(
                     f"states {member_names[member]!r} and {state!r} map to the same "

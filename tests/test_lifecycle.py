@@ -235,3 +235,28 @@ def test_lifecycles_are_hashable_values() -> None:
     assert a == b
     assert hash(a) == hash(b)
     assert a != _broken(name="other")
+
+
+@pytest.mark.parametrize("state", ["!!!", "Ä", "--"])
+def test_a_state_without_an_enum_member_name_is_a_definition_error(state: str) -> None:
+    """A state whose spelling gives no enum member name is reported when the lifecycle is built."""
+    with pytest.raises(LifecycleDefinitionError, match=re.escape(repr(state))):
+        Lifecycle(
+            name="odd",
+            states=[state, "b"],
+            initial=state,
+            terminal=["b"],
+            events=[EventSpec("go", state, "b")],
+        )
+
+
+def test_lifecycles_copy_and_pickle() -> None:
+    """A lifecycle is a value: copies are itself, pickles load equal and keep descriptions."""
+    import copy
+    import pickle
+
+    assert copy.copy(L) is L
+    assert copy.deepcopy(L) is L
+    again = pickle.loads(pickle.dumps(L))
+    assert again == L
+    assert dict(again.descriptions) == dict(L.descriptions)
