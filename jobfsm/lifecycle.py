@@ -165,6 +165,8 @@ class Lifecycle:
 
     def _problems(self) -> list[str]:
         problems: list[str] = []
+        if not isinstance(self.name, str):
+            problems.append(f"name {self.name!r} must be a string")
         known = set(self.states)
         seen: set[str] = set()
         member_names: dict[str, str] = {}
@@ -193,7 +195,7 @@ class Lifecycle:
             problems.append(f"initial state {self.initial!r} is not one of the states")
 
         def unknown(kind: str, names: Iterable[str]) -> None:
-            for name in sorted(set(names) - known):
+            for name in sorted(set(names) - known, key=repr):  # names may be of any type
                 problems.append(f"{kind} {name!r} is not one of the states")
 
         unknown("terminal state", self.terminal)
@@ -201,9 +203,17 @@ class Lifecycle:
         unknown("attention state", self.attention)
         if not self.terminal:
             problems.append("no terminal state: jobs could never finish")
+        for state, text in self.descriptions.items():
+            if state not in known:
+                problems.append(f"description of {state!r}: not one of the states")
+            elif not isinstance(text, str):
+                problems.append(f"description of {state!r} must be a string, got {text!r}")
         event_seen: set[tuple[str, str, str]] = set()
         for spec in self.events:
-            if not _IDENTIFIER.match(spec.name):
+            if not isinstance(spec, EventSpec):
+                problems.append(f"event {spec!r} is not an EventSpec")
+                continue
+            if not isinstance(spec.name, str) or not _IDENTIFIER.match(spec.name):
                 problems.append(f"event name {spec.name!r} is not a Python identifier")
             if not spec.sources or not spec.dests:
                 problems.append(f"event {spec.name!r} needs at least one source and one dest")

@@ -251,13 +251,17 @@ class Engine:
         previous = job._history[-1][0] if job._history else None
         if previous is not None and previous in dests:
             return previous
+        held = (
+            "the status held before is unknown"
+            if previous is None
+            else f"the status held before, {str(previous)!r}, is not one of its destinations"
+        )
         raise IllegalTransitionError(
             job.name,
             source,
             event,
             tuple(self._table[source]),
-            reason="the status held before is unknown; pass to= one of "
-            + ", ".join(repr(str(d)) for d in dests),
+            reason=f"{held}; pass to= one of " + ", ".join(repr(str(d)) for d in dests),
         )
 
     def allowed_events(self, status: enum.StrEnum) -> tuple[str, ...]:

@@ -260,3 +260,42 @@ def test_lifecycles_copy_and_pickle() -> None:
     again = pickle.loads(pickle.dumps(L))
     assert again == L
     assert dict(again.descriptions) == dict(L.descriptions)
+
+
+def _small(**changes: object) -> Lifecycle:
+    definition: dict[str, object] = {
+        "name": "small",
+        "states": ["a", "b", "c"],
+        "initial": "a",
+        "terminal": ["c"],
+        "events": [EventSpec("go", "a", "b"), EventSpec("end", "b", "c")],
+    }
+    definition.update(changes)
+    return Lifecycle(**definition)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        ({"name": None}, "name None must be a string"),
+        ({"terminal": ["c", 3, "z"]}, "terminal state 3 is not one of the states"),
+        (
+            {"events": [EventSpec("go", ["a", 5, "q"], "b"), EventSpec("end", "b", "c")]},
+            "event 'go': source 5 is not one of the states",
+        ),
+        (
+            {"events": [EventSpec(None, "a", "b"), EventSpec("end", "b", "c")]},  # type: ignore[arg-type]
+            "event name None is not a Python identifier",
+        ),
+        ({"events": [EventSpec("end", "b", "c"), "go"]}, "event 'go' is not an EventSpec"),
+        ({"descriptions": {"z": "zed"}}, "description of 'z': not one of the states"),
+        ({"descriptions": {"a": 3}}, "description of 'a' must be a string, got 3"),
+    ],
+)
+def test_malformed_definitions_are_definition_errors(
+    changes: dict[str, object], problem: str
+) -> None:
+    """Wrong types and unknown names in a definition are listed problems, not a TypeError."""
+    with pytest.raises(LifecycleDefinitionError) as info:
+        _small(**changes)
+    assert problem in info.value.problems
