@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import re
+import threading
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
@@ -55,6 +56,10 @@ class Edge(NamedTuple):
 
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+# Status enums of custom lifecycles, one per lifecycle value (see Lifecycle.status_enum).
+_ENUMS: dict[Lifecycle, type[enum.StrEnum]] = {}
+_ENUMS_LOCK = threading.Lock()
 
 
 def _member_name(value: str) -> str:
@@ -248,11 +253,19 @@ class Lifecycle:
 
     @cached_property
     def status_enum(self) -> type[enum.StrEnum]:
-        """The ``StrEnum`` of this lifecycle's statuses (``JobStatus`` for the default)."""
+        """The ``StrEnum`` of this lifecycle's statuses (``JobStatus`` for the default).
+
+        Equal lifecycles share it, so a lifecycle built twice (or unpickled)
+        still recognises its statuses with ``is``.
+        """
         if self.states == tuple(JobStatus):
             return JobStatus
-        members = {_member_name(s): s for s in self.states}
-        return enum.StrEnum(_member_name(self.name).title().replace("_", "") + "Status", members)  # type: ignore[return-value]
+        with _ENUMS_LOCK:
+            if self not in _ENUMS:
+                members = {_member_name(s): s for s in self.states}
+                label = _member_name(self.name).title().replace("_", "") + "Status"
+                _ENUMS[self] = enum.StrEnum(label, members)  # type: ignore[assignment]
+            return _ENUMS[self]
 
     @cached_property
     def statuses(self) -> tuple[enum.StrEnum, ...]:

@@ -694,3 +694,11 @@ def test_keyboard_interrupt_in_an_observer_rolls_back() -> None:
     assert job.history == ()
     assert job.name is None
     assert job.experiment_name is None
+
+
+def test_bad_services_name_the_service_and_the_valid_values() -> None:
+    """An unknown service type lists the valid ones; a non-mapping service is named."""
+    with pytest.raises(ValueError, match=r"'bogus'.*valid: .*'ssh'.*'Studio'"):
+        JobService(job_service_type="bogus")
+    with pytest.raises(TypeError, match=r"service 'web' must be a JobService or a mapping"):
+        CommandJob(services={"web": "https://x"})

@@ -299,3 +299,24 @@ def test_malformed_definitions_are_definition_errors(
     with pytest.raises(LifecycleDefinitionError) as info:
         _small(**changes)
     assert problem in info.value.problems
+
+
+def test_equal_lifecycles_share_their_status_enum() -> None:
+    """A lifecycle built twice (or unpickled) has the same enum, so `is` checks keep working."""
+    import pickle
+
+    from jobfsm import CommandJob
+
+    def build() -> Lifecycle:
+        return L.extend(
+            name="built twice",
+            states=["Paused"],
+            events=[EventSpec("pause", "Running", "Paused"), EventSpec("fail", "Paused", "Failed")],
+        )
+
+    first, second = build(), build()
+    assert first == second
+    assert second.status_enum is first.status_enum
+    assert pickle.loads(pickle.dumps(first)).status_enum is first.status_enum
+    job = CommandJob(lifecycle=first)
+    assert CommandJob(lifecycle=second).status is job.status is second.status_enum.NOT_STARTED
