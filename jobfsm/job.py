@@ -234,7 +234,9 @@ class Job:
 
         The change is atomic for this job: concurrent callers are serialised
         on the job's own lock, and if an observer raises, the status and the
-        history are put back before the exception propagates.
+        history are put back before the exception propagates. An observer may
+        fire at the same job (the lock is re-entrant); undoing the outer event
+        then undoes the nested one too.
 
         Args:
             event: An event name of the job's lifecycle.
@@ -282,7 +284,9 @@ class Job:
         """Like :meth:`fire`, for coroutines: never blocks the event loop on the lock.
 
         When another thread holds the job's lock, the wait happens in a worker
-        thread; otherwise the event is applied inline.
+        thread; otherwise the event is applied inline. Cancelling the awaiting
+        task does not stop a worker thread that is waiting: the event may
+        still be applied.
         """
         lock = self._get_lock()
         if lock.acquire(blocking=False):

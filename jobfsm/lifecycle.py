@@ -99,7 +99,9 @@ def _frozen_set(values: Iterable[str] | str) -> frozenset[str]:
     return frozenset(_str_tuple(values))
 
 
-def _event_tuple(values: Iterable[EventSpec]) -> tuple[EventSpec, ...]:
+def _event_tuple(values: Iterable[EventSpec] | EventSpec) -> tuple[EventSpec, ...]:
+    if isinstance(values, EventSpec):
+        return (values,)
     return tuple(values)
 
 

@@ -320,3 +320,15 @@ def test_equal_lifecycles_share_their_status_enum() -> None:
     assert pickle.loads(pickle.dumps(first)).status_enum is first.status_enum
     job = CommandJob(lifecycle=first)
     assert CommandJob(lifecycle=second).status is job.status is second.status_enum.NOT_STARTED
+
+
+def test_a_single_event_spec_is_accepted_as_the_events() -> None:
+    """events= may be one EventSpec, as states and sources may be one string."""
+    single = Lifecycle(
+        name="one event",
+        states=["a", "b"],
+        initial="a",
+        terminal="b",
+        events=EventSpec("go", "a", "b"),
+    )
+    assert single.event_names == ("go",)
