@@ -342,6 +342,8 @@ class Job:
         edges = {(e.source, e.event, e.dest) for e in lifecycle.edges}
         previous = None
         for index, entry in enumerate(given):
+            if not isinstance(entry, HistoryEntry):
+                raise InvalidHistoryError(index, f"{entry!r} is not a HistoryEntry")
             src, dst = lifecycle.status(entry.from_), lifecycle.status(entry.to)
             if (src, entry.event, dst) not in edges:
                 raise InvalidHistoryError(

@@ -702,3 +702,20 @@ def test_bad_services_name_the_service_and_the_valid_values() -> None:
         JobService(job_service_type="bogus")
     with pytest.raises(TypeError, match=r"service 'web' must be a JobService or a mapping"):
         CommandJob(services={"web": "https://x"})
+
+
+@pytest.mark.parametrize("event", [None, 123])
+def test_an_event_that_is_not_a_string_is_an_unknown_event(event: object) -> None:
+    """fire() with a non-string event raises UnknownEventError listing the events."""
+    job = CommandJob()
+    with pytest.raises(UnknownEventError, match=r"unknown event .* \(known events: 'start'"):
+        job.fire(event)  # type: ignore[arg-type]
+    assert job.status is S.NOT_STARTED
+
+
+def test_restore_names_an_entry_that_is_not_a_history_entry() -> None:
+    """restore() refuses history items that are not HistoryEntry values, naming the index."""
+    job = CommandJob()
+    with pytest.raises(InvalidHistoryError, match="not a HistoryEntry") as info:
+        job.restore("Starting", [("NotStarted", "Starting", "start", datetime.now(UTC))])  # type: ignore[list-item]
+    assert info.value.index == 0
