@@ -320,6 +320,8 @@ class Job:
         """Stop calling *observer*; raises ``ValueError`` when it was not added."""
         with self._get_lock():
             observers = list(self._observers or ())
+            if observer not in observers:
+                raise ValueError(f"{observer!r} is not an observer of job {self.name!r}")
             observers.remove(observer)
             self._observers = observers or None
 

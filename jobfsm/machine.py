@@ -322,5 +322,9 @@ def remove_observer(observer: Observer, lifecycle: Lifecycle | None = None) -> N
     engine = engine_for(lifecycle or DEFAULT_LIFECYCLE)
     with _BUILD_LOCK:
         observers = list(engine.observers)
+        if observer not in observers:
+            raise ValueError(
+                f"{observer!r} is not an observer of lifecycle {engine.lifecycle.name!r}"
+            )
         observers.remove(observer)
         engine.observers = observers

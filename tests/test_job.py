@@ -719,3 +719,18 @@ def test_restore_names_an_entry_that_is_not_a_history_entry() -> None:
     with pytest.raises(InvalidHistoryError, match="not a HistoryEntry") as info:
         job.restore("Starting", [("NotStarted", "Starting", "start", datetime.now(UTC))])  # type: ignore[list-item]
     assert info.value.index == 0
+
+
+def test_removing_an_observer_that_was_not_added_says_so() -> None:
+    """remove_observer of an unknown observer raises ValueError naming it and its target."""
+
+    def stranger(_job: Job, _entry: HistoryEntry) -> None:
+        pass
+
+    job = CommandJob(name="etl")
+    with pytest.raises(ValueError, match=r"stranger.* is not an observer of job 'etl'"):
+        job.remove_observer(stranger)
+    with pytest.raises(
+        ValueError, match=r"stranger.* is not an observer of lifecycle 'Azure ML job'"
+    ):
+        remove_observer(stranger)
