@@ -10,6 +10,7 @@ from pathlib import Path
 
 import attrs
 import pytest
+from hypothesis import given, settings
 
 from jobfsm import (
     DEFAULT_LIFECYCLE,
@@ -33,6 +34,7 @@ from jobfsm import (
     remove_observer,
 )
 from jobfsm.names import SUFFIX_ALPHABET
+from tests.strategies import events_for, walks
 
 L = DEFAULT_LIFECYCLE
 S = JobStatus
@@ -734,3 +736,21 @@ def test_removing_an_observer_that_was_not_added_says_so() -> None:
         ValueError, match=r"stranger.* is not an observer of lifecycle 'Azure ML job'"
     ):
         remove_observer(stranger)
+
+
+@settings(max_examples=60, deadline=None)
+@given(walks())
+def test_pickled_jobs_equal_the_original_on_any_walk(walk: list[JobStatus]) -> None:
+    """Along any legal walk, a pickled job equals the original and fires like it."""
+    import pickle
+
+    job = CommandJob(name="w", experiment_name="e")
+    for event, target in events_for(walk):
+        job.fire(event, to=target)
+    twin = pickle.loads(pickle.dumps(job))
+    assert twin == job
+    assert twin.history == job.history
+    assert twin.allowed_events == job.allowed_events
+    for event in job.allowed_events[:1]:
+        to = job.lifecycle.table[job.status][event][0]
+        assert twin.fire(event, to=to) is job.fire(event, to=to)
