@@ -223,10 +223,11 @@ class Engine:
         except BaseException:
             # Callbacks run after the status moved: undo so the job is never half-moved.
             job._status = source
-            if history is None:
-                job._history = None
-            else:
+            if history is not None:
                 del history[size:]
+            # Reassigned, not only truncated: an observer may have restored
+            # the job, which puts a new list in place.
+            job._history = history
             raise
         return job._status
 

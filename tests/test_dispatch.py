@@ -365,3 +365,22 @@ def test_afire_waits_off_the_event_loop_while_another_thread_holds_the_job() -> 
     assert asyncio.run(main()) is JobStatus.PREPARING
     holder.join()
     assert [e.event for e in job.history] == ["start", "prepare"]
+
+
+def test_a_vetoed_event_undoes_a_restore_made_by_an_observer() -> None:
+    """Rollback puts back the job's own history even if an observer restored another one."""
+    job = _job()
+    job.start()
+    before = (job.status, job.history)
+
+    def reset(j: CommandJob, _entry: HistoryEntry) -> None:
+        j.restore("NotStarted")
+
+    def veto(_job: object, _entry: HistoryEntry) -> None:
+        raise RuntimeError("refused")
+
+    job.add_observer(reset)
+    job.add_observer(veto)
+    with pytest.raises(RuntimeError):
+        job.prepare()
+    assert (job.status, job.history) == before
