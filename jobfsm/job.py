@@ -468,15 +468,27 @@ def _rebuild(
     return job
 
 
+def _engine_of(lifecycle: Lifecycle, kwargs: dict[str, Any]) -> Engine:
+    """The engine for a constructor call that names a lifecycle or has extra keywords."""
+    given = kwargs.get("engine")
+    if isinstance(given, Engine):
+        # attrs.evolve passes the job's engine back under the field's alias; a
+        # lifecycle named in the same call wins (DEFAULT_LIFECYCLE cannot be
+        # told from the default, so it keeps the job's).
+        del kwargs["engine"]
+        if lifecycle is DEFAULT_LIFECYCLE:
+            return given
+    return _DEFAULT_ENGINE if lifecycle is DEFAULT_LIFECYCLE else engine_for(lifecycle)
+
+
 _JobT = TypeVar("_JobT", bound=type[Job])
 
 # Arguments the generated constructor converts rather than storing as given.
 _CONVERT = {
     "services": "as_services(services) if services else {}",
     "base_path": "None if base_path is None else Path(base_path)",
-    # attrs.evolve passes the job's engine back under the field's alias.
-    "engine": "kwargs.pop('engine') if kwargs and isinstance(kwargs.get('engine'), Engine)"
-    " else _DEFAULT_ENGINE if lifecycle is DEFAULT_LIFECYCLE else engine_for(lifecycle)",
+    "engine": "_DEFAULT_ENGINE if lifecycle is DEFAULT_LIFECYCLE and not kwargs"
+    " else _engine_of(lifecycle, kwargs)",
 }
 
 
@@ -495,7 +507,7 @@ def _constructor(cls: _JobT) -> _JobT:
         "_DEFAULT_ENGINE": _DEFAULT_ENGINE,
         "DEFAULT_LIFECYCLE": DEFAULT_LIFECYCLE,
         "engine_for": engine_for,
-        "Engine": Engine,
+        "_engine_of": _engine_of,
     }
     for field in attrs.fields(cls):
         slot = field.name

@@ -754,3 +754,12 @@ def test_pickled_jobs_equal_the_original_on_any_walk(walk: list[JobStatus]) -> N
     for event in job.allowed_events[:1]:
         to = job.lifecycle.table[job.status][event][0]
         assert twin.fire(event, to=to) is job.fire(event, to=to)
+
+
+def test_attrs_evolve_can_change_the_lifecycle() -> None:
+    """attrs.evolve(job, lifecycle=...) gives a job of that lifecycle, with no engine in extras."""
+    job = CommandJob(name="n")
+    moved = attrs.evolve(job, lifecycle=_PAUSABLE)
+    assert moved.lifecycle == _PAUSABLE
+    assert moved.extras == {}
+    assert moved.status is _PAUSABLE.status_enum.NOT_STARTED
