@@ -71,7 +71,7 @@ def lifecycle_markdown(lifecycle: Lifecycle = DEFAULT_LIFECYCLE) -> str:
     ]
     for status in lifecycle.statuses:
         moves = "; ".join(
-            f"`{event}` → {', '.join(str(d) for d in dests)}"
+            f"`{event}` → {', '.join(_cell(d) for d in dests)}"
             for event, dests in lifecycle.table[status].items()
         )
         lines.append(
@@ -85,8 +85,8 @@ def lifecycle_markdown(lifecycle: Lifecycle = DEFAULT_LIFECYCLE) -> str:
         dests = dict.fromkeys(d for spec in specs for d in spec.dests)
         meaning = " ".join(spec.description for spec in specs if spec.description)
         lines.append(
-            f"| `{name}` | {', '.join(map(str, sources))} ({len(sources)}) "
-            f"| {', '.join(map(str, dests))} | {_cell(meaning)} |"
+            f"| `{name}` | {', '.join(map(_cell, sources))} ({len(sources)}) "
+            f"| {', '.join(map(_cell, dests))} | {_cell(meaning)} |"
         )
     lines += ["", "### Diagram", "", mermaid_block(lifecycle)]
     return "\n".join(lines)

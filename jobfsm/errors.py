@@ -127,7 +127,7 @@ class UnknownEventError(JobFSMError, ValueError):
     def __init__(self, event: str, known: Sequence[str]) -> None:
         self.event = event
         self.known = tuple(known)
-        self.suggestion = closest(event, self.known)
+        self.suggestion = closest(event, self.known) if isinstance(event, str) else None
         hint = f"; did you mean {self.suggestion!r}?" if self.suggestion else ""
         super().__init__(f"unknown event {event!r}{hint} (known events: {_quoted(self.known)})")
 

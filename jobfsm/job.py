@@ -13,6 +13,7 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, ClassVar, Generic, NoReturn, TypeVar, overload
 
@@ -115,7 +116,8 @@ class Job:
     _creation_context: SystemData | None = attrs.field(default=None, alias="creation_context")
     _id: str | None = attrs.field(default=None, alias="id")
     _log_files: dict[str, str] | None = attrs.field(default=None, alias="log_files")
-    _engine: Engine = attrs.field(default=_DEFAULT_ENGINE, alias="engine", eq=False, repr=False)
+    # One engine per lifecycle value (engine_for), so comparing engines compares lifecycles.
+    _engine: Engine = attrs.field(default=_DEFAULT_ENGINE, alias="engine", repr=False)
     _status: enum.StrEnum = attrs.field(init=False)
     # Compact records (see machine.Record); compared and shown as the entries they stand for.
     _history: list[Record] | None = attrs.field(
@@ -232,7 +234,9 @@ class Job:
 
         The change is atomic for this job: concurrent callers are serialised
         on the job's own lock, and if an observer raises, the status and the
-        history are put back before the exception propagates.
+        history are put back before the exception propagates. An observer may
+        fire at the same job (the lock is re-entrant); undoing the outer event
+        then undoes the nested one too.
 
         Args:
             event: An event name of the job's lifecycle.
@@ -260,12 +264,6 @@ class Job:
         finally:
             lock.release()
 
-    def _fire_locked(self, event: str, to: str | None) -> enum.StrEnum:
-        engine = self._engine
-        if self._status is engine.initial and (self.name is None or self.experiment_name is None):
-            return self._submit(event, to)
-        return engine.fire(self, event, to)
-
     def _submit(self, event: str, to: str | None) -> enum.StrEnum:
         engine = self._engine
         # Leaving the initial status is the submission: apply the defaults
@@ -286,12 +284,14 @@ class Job:
         """Like :meth:`fire`, for coroutines: never blocks the event loop on the lock.
 
         When another thread holds the job's lock, the wait happens in a worker
-        thread; otherwise the event is applied inline.
+        thread; otherwise the event is applied inline. Cancelling the awaiting
+        task does not stop a worker thread that is waiting: the event may
+        still be applied.
         """
         lock = self._get_lock()
         if lock.acquire(blocking=False):
             try:
-                return self._fire_locked(event, to)
+                return self.fire(event, to=to)  # re-enters the lock just taken
             finally:
                 lock.release()
         return await asyncio.to_thread(self.fire, event, to=to)
@@ -320,6 +320,8 @@ class Job:
         """Stop calling *observer*; raises ``ValueError`` when it was not added."""
         with self._get_lock():
             observers = list(self._observers or ())
+            if observer not in observers:
+                raise ValueError(f"{observer!r} is not an observer of job {self.name!r}")
             observers.remove(observer)
             self._observers = observers or None
 
@@ -327,12 +329,13 @@ class Job:
         """Put the job at *status* with *history*, firing no event and no observer.
 
         This is for persistence layers (YAML loading, databases). The history
-        must be a chain of edges of the lifecycle ending at *status*.
+        must be a chain of edges of the lifecycle ending at *status*. Times are
+        kept in UTC, as live events record them: a naive ``at`` is taken as UTC.
 
         Raises:
             UnknownStatusError: *status* (or a status in *history*) is not known.
             InvalidHistoryError: the history is not a chain of lifecycle edges
-                ending at *status*.
+                ending at *status*, or an ``at`` is not a ``datetime``.
         """
         lifecycle = self._engine.lifecycle
         target = lifecycle.status(status)
@@ -341,6 +344,8 @@ class Job:
         edges = {(e.source, e.event, e.dest) for e in lifecycle.edges}
         previous = None
         for index, entry in enumerate(given):
+            if not isinstance(entry, HistoryEntry):
+                raise InvalidHistoryError(index, f"{entry!r} is not a HistoryEntry")
             src, dst = lifecycle.status(entry.from_), lifecycle.status(entry.to)
             if (src, entry.event, dst) not in edges:
                 raise InvalidHistoryError(
@@ -350,8 +355,13 @@ class Job:
                 raise InvalidHistoryError(
                     index, f"starts at {src} but the entry before ended at {previous}"
                 )
+            if not isinstance(entry.at, datetime):
+                raise InvalidHistoryError(index, f"time {entry.at!r} is not a datetime")
+            # Live events record aware UTC times; a naive time is taken as UTC
+            # (as in job files) and an aware one is converted.
+            at = entry.at.replace(tzinfo=UTC) if entry.at.tzinfo is None else entry.at
             previous = dst
-            records.append((src, dst, entry.event, entry.at))
+            records.append((src, dst, entry.event, at.astimezone(UTC)))
         if previous is not None and previous != target:
             raise InvalidHistoryError(
                 len(given) - 1, f"ends at {previous} but the status is {target}"
@@ -359,6 +369,24 @@ class Job:
         with self._get_lock():
             self._status = target
             self._history = records or None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Support ``copy``, ``deepcopy`` and ``pickle`` (to hand a job to a worker process).
+
+        A copy has the same fields, lifecycle, status and history, its own
+        history and lock, and no observers (they are often closures, and the
+        copy is a different job to watch). Statuses are stored by their
+        spelling, so jobs of a custom lifecycle load in another process.
+        """
+        with self._get_lock():  # a consistent snapshot while another thread fires
+            fields = {
+                field.alias: getattr(self, field.name)
+                for field in attrs.fields(type(self))
+                if field.init and field.alias != "engine"
+            }
+            records = [(str(a), str(b), event, at) for a, b, event, at in self._history or ()]
+            status = str(self._status)
+        return (_rebuild, (type(self), fields, self.lifecycle, status, records))
 
     # One typed method per event of the default lifecycle (a test keeps this
     # list equal to DEFAULT_LIFECYCLE.event_names).
@@ -425,13 +453,42 @@ class Job:
         dump_job(self, dest, **kwargs)
 
 
+def _rebuild(
+    cls: type[Job],
+    fields: dict[str, Any],
+    lifecycle: Lifecycle,
+    status: str,
+    records: list[tuple[str, str, str, Any]],
+) -> Job:
+    """Make a job again from what :meth:`Job.__reduce__` saved (trusted: no checks)."""
+    job = cls(lifecycle=lifecycle, **fields)
+    parse = job._engine.lifecycle.status
+    job._status = parse(status)
+    job._history = [(parse(a), parse(b), event, at) for a, b, event, at in records] or None
+    return job
+
+
+def _engine_of(lifecycle: Lifecycle, kwargs: dict[str, Any]) -> Engine:
+    """The engine for a constructor call that names a lifecycle or has extra keywords."""
+    given = kwargs.get("engine")
+    if isinstance(given, Engine):
+        # attrs.evolve passes the job's engine back under the field's alias; a
+        # lifecycle named in the same call wins (DEFAULT_LIFECYCLE cannot be
+        # told from the default, so it keeps the job's).
+        del kwargs["engine"]
+        if lifecycle is DEFAULT_LIFECYCLE:
+            return given
+    return _DEFAULT_ENGINE if lifecycle is DEFAULT_LIFECYCLE else engine_for(lifecycle)
+
+
 _JobT = TypeVar("_JobT", bound=type[Job])
 
 # Arguments the generated constructor converts rather than storing as given.
 _CONVERT = {
     "services": "as_services(services) if services else {}",
     "base_path": "None if base_path is None else Path(base_path)",
-    "engine": "_DEFAULT_ENGINE if lifecycle is DEFAULT_LIFECYCLE else engine_for(lifecycle)",
+    "engine": "_DEFAULT_ENGINE if lifecycle is DEFAULT_LIFECYCLE and not kwargs"
+    " else _engine_of(lifecycle, kwargs)",
 }
 
 
@@ -450,6 +507,7 @@ def _constructor(cls: _JobT) -> _JobT:
         "_DEFAULT_ENGINE": _DEFAULT_ENGINE,
         "DEFAULT_LIFECYCLE": DEFAULT_LIFECYCLE,
         "engine_for": engine_for,
+        "_engine_of": _engine_of,
     }
     for field in attrs.fields(cls):
         slot = field.name

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import re
+import threading
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
@@ -56,6 +57,10 @@ class Edge(NamedTuple):
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
+# Status enums of custom lifecycles, one per lifecycle value (see Lifecycle.status_enum).
+_ENUMS: dict[Lifecycle, type[enum.StrEnum]] = {}
+_ENUMS_LOCK = threading.Lock()
+
 
 def _member_name(value: str) -> str:
     """``"CancelRequested"`` -> ``"CANCEL_REQUESTED"`` (the Enum member name)."""
@@ -94,7 +99,9 @@ def _frozen_set(values: Iterable[str] | str) -> frozenset[str]:
     return frozenset(_str_tuple(values))
 
 
-def _event_tuple(values: Iterable[EventSpec]) -> tuple[EventSpec, ...]:
+def _event_tuple(values: Iterable[EventSpec] | EventSpec) -> tuple[EventSpec, ...]:
+    if isinstance(values, EventSpec):
+        return (values,)
     return tuple(values)
 
 
@@ -136,10 +143,37 @@ class Lifecycle:
         if problems:
             raise LifecycleDefinitionError(self.name, problems)
 
+    # A frozen value: copies are the value itself, and a pickle holds the
+    # definition (rebuilt and checked on loading, so the status enum of a
+    # custom lifecycle is made again in the loading process).
+
+    def __copy__(self) -> Lifecycle:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Lifecycle:
+        return self
+
+    def __reduce__(self) -> tuple[type[Lifecycle], tuple[Any, ...]]:
+        return (
+            Lifecycle,
+            (
+                self.name,
+                self.states,
+                self.initial,
+                self.terminal,
+                self.events,
+                self.active,
+                self.attention,
+                dict(self.descriptions),
+            ),
+        )
+
     # -- definition checks -------------------------------------------------
 
     def _problems(self) -> list[str]:
         problems: list[str] = []
+        if not isinstance(self.name, str):
+            problems.append(f"name {self.name!r} must be a string")
         known = set(self.states)
         seen: set[str] = set()
         member_names: dict[str, str] = {}
@@ -151,6 +185,11 @@ class Lifecycle:
                 problems.append(f"state {state!r} is listed twice")
             seen.add(state)
             member = _member_name(state)
+            if not member:
+                problems.append(
+                    f"state {state!r} has no enum member name: it needs an ASCII letter or digit"
+                )
+                continue
             if member in member_names and member_names[member] != state:
                 problems.append(
                     f"states {member_names[member]!r} and {state!r} map to the same "
@@ -163,7 +202,7 @@ class Lifecycle:
             problems.append(f"initial state {self.initial!r} is not one of the states")
 
         def unknown(kind: str, names: Iterable[str]) -> None:
-            for name in sorted(set(names) - known):
+            for name in sorted(set(names) - known, key=repr):  # names may be of any type
                 problems.append(f"{kind} {name!r} is not one of the states")
 
         unknown("terminal state", self.terminal)
@@ -171,9 +210,17 @@ class Lifecycle:
         unknown("attention state", self.attention)
         if not self.terminal:
             problems.append("no terminal state: jobs could never finish")
+        for state, text in self.descriptions.items():
+            if state not in known:
+                problems.append(f"description of {state!r}: not one of the states")
+            elif not isinstance(text, str):
+                problems.append(f"description of {state!r} must be a string, got {text!r}")
         event_seen: set[tuple[str, str, str]] = set()
         for spec in self.events:
-            if not _IDENTIFIER.match(spec.name):
+            if not isinstance(spec, EventSpec):
+                problems.append(f"event {spec!r} is not an EventSpec")
+                continue
+            if not isinstance(spec.name, str) or not _IDENTIFIER.match(spec.name):
                 problems.append(f"event name {spec.name!r} is not a Python identifier")
             if not spec.sources or not spec.dests:
                 problems.append(f"event {spec.name!r} needs at least one source and one dest")
@@ -208,11 +255,19 @@ class Lifecycle:
 
     @cached_property
     def status_enum(self) -> type[enum.StrEnum]:
-        """The ``StrEnum`` of this lifecycle's statuses (``JobStatus`` for the default)."""
+        """The ``StrEnum`` of this lifecycle's statuses (``JobStatus`` for the default).
+
+        Equal lifecycles share it, so a lifecycle built twice (or unpickled)
+        still recognises its statuses with ``is``.
+        """
         if self.states == tuple(JobStatus):
             return JobStatus
-        members = {_member_name(s): s for s in self.states}
-        return enum.StrEnum(_member_name(self.name).title().replace("_", "") + "Status", members)  # type: ignore[return-value]
+        with _ENUMS_LOCK:
+            if self not in _ENUMS:
+                members = {_member_name(s): s for s in self.states}
+                label = _member_name(self.name).title().replace("_", "") + "Status"
+                _ENUMS[self] = enum.StrEnum(label, members)  # type: ignore[assignment]
+            return _ENUMS[self]
 
     @cached_property
     def statuses(self) -> tuple[enum.StrEnum, ...]:

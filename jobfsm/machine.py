@@ -223,10 +223,11 @@ class Engine:
         except BaseException:
             # Callbacks run after the status moved: undo so the job is never half-moved.
             job._status = source
-            if history is None:
-                job._history = None
-            else:
+            if history is not None:
                 del history[size:]
+            # Reassigned, not only truncated: an observer may have restored
+            # the job, which puts a new list in place.
+            job._history = history
             raise
         return job._status
 
@@ -251,13 +252,17 @@ class Engine:
         previous = job._history[-1][0] if job._history else None
         if previous is not None and previous in dests:
             return previous
+        held = (
+            "the status held before is unknown"
+            if previous is None
+            else f"the status held before, {str(previous)!r}, is not one of its destinations"
+        )
         raise IllegalTransitionError(
             job.name,
             source,
             event,
             tuple(self._table[source]),
-            reason="the status held before is unknown; pass to= one of "
-            + ", ".join(repr(str(d)) for d in dests),
+            reason=f"{held}; pass to= one of " + ", ".join(repr(str(d)) for d in dests),
         )
 
     def allowed_events(self, status: enum.StrEnum) -> tuple[str, ...]:
@@ -318,5 +323,9 @@ def remove_observer(observer: Observer, lifecycle: Lifecycle | None = None) -> N
     engine = engine_for(lifecycle or DEFAULT_LIFECYCLE)
     with _BUILD_LOCK:
         observers = list(engine.observers)
+        if observer not in observers:
+            raise ValueError(
+                f"{observer!r} is not an observer of lifecycle {engine.lifecycle.name!r}"
+            )
         observers.remove(observer)
         engine.observers = observers

@@ -26,7 +26,13 @@ class JobServiceType(enum.StrEnum):
 
 
 def _service_type(value: str | None) -> JobServiceType | None:
-    return None if value is None else JobServiceType(value)
+    if value is None:
+        return None
+    try:
+        return JobServiceType(value)
+    except ValueError:
+        valid = ", ".join(repr(str(kind)) for kind in JobServiceType)
+        raise ValueError(f"job_service_type {value!r} is not known (valid: {valid})") from None
 
 
 def _nodes(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -38,7 +44,11 @@ def _nodes(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
 class JobService:
     """An endpoint a running job exposes (SSH, TensorBoard, Studio, ...).
 
-    Unknown keyword arguments are kept in ``extras`` and dumped back.
+    Keys of a service that have no field here belong in ``extras``, which is
+    dumped back as is.
+
+    Raises:
+        ValueError: an unknown ``job_service_type``, or ``nodes`` other than ``"all"``.
     """
 
     endpoint: str | None = None
@@ -63,8 +73,20 @@ class SystemData:
 
 
 def as_services(value: Mapping[str, Any] | None) -> dict[str, JobService]:
+    """Name -> :class:`JobService`, building services given as mappings of their fields.
+
+    Raises:
+        TypeError: a service that is neither a ``JobService`` nor a mapping,
+            or a mapping with a key that is not a field.
+        ValueError: a field value that :class:`JobService` refuses.
+    """
     if not value:
         return {}
-    return {
-        key: svc if isinstance(svc, JobService) else JobService(**svc) for key, svc in value.items()
-    }
+    services: dict[str, JobService] = {}
+    for key, svc in value.items():
+        if not isinstance(svc, JobService | Mapping):
+            raise TypeError(
+                f"service {key!r} must be a JobService or a mapping of its fields, got {svc!r}"
+            )
+        services[key] = svc if isinstance(svc, JobService) else JobService(**svc)
+    return services

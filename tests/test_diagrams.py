@@ -460,3 +460,47 @@ def test_mermaid_ids_never_collide_with_state_names() -> None:
     assert '    state "end" as state_14\n' in text
     parsed = parse_mermaid(text)
     assert {(s, d): label for s, d, label in parsed["edges"]} == expected_edges(tricky)
+
+
+# A lifecycle built from scratch whose states are Mermaid and Python keywords, have
+# spaces and hyphens, or look like the generated ids.
+SCRATCH = Lifecycle(
+    name="from scratch",
+    states=["Not Started", "in-progress", "class", "end", "None", "state_1", "done"],
+    initial="Not Started",
+    terminal=["done", "end"],
+    active=["in-progress"],
+    attention=["None"],
+    events=[
+        EventSpec("go", "Not Started", "in-progress"),
+        EventSpec("to_class", "in-progress", "class"),
+        EventSpec("idle", ["in-progress", "class"], "None"),
+        EventSpec("wake", "None", ["in-progress", "class"]),
+        EventSpec("odd", "class", "state_1"),
+        EventSpec("finish", ["class", "state_1"], "done"),
+        EventSpec("stop", ["Not Started", "in-progress", "class", "None", "state_1"], "end"),
+    ],
+)
+
+
+def test_a_scratch_lifecycle_with_awkward_names_draws_and_documents() -> None:
+    """Keywords, spaces, hyphens and id look-alikes survive Mermaid, DOT and the docs table."""
+    from jobfsm.docgen import lifecycle_markdown
+
+    job = walk_job(["go", "to_class", "idle", "wake"], SCRATCH)
+    assert job.status == "class"
+    text = to_mermaid(SCRATCH, job)
+    parsed = parse_mermaid(text)
+    drawn = {(s, d): label.split(" (step")[0] for s, d, label in parsed["edges"]}
+    assert drawn == expected_edges(SCRATCH)
+    ids = [line.split()[0] for line in text.splitlines()[4:] if " --> " in line]
+    assert {"class", "end"}.isdisjoint(ids)  # keywords get an alias; the edges above map back
+    assert parsed["starts"] == ["Not Started"]
+    assert sorted(parsed["ends"]) == ["done", "end"]
+    if shutil.which("dot"):
+        graph = graphviz_json(to_dot(SCRATCH, job))
+        drawn_dot = {(t, h) for t, h, _ in dot_edges(graph) if "__" not in t + h}
+        assert drawn_dot == set(expected_edges(SCRATCH))
+    table = lifecycle_markdown(SCRATCH)
+    for state in SCRATCH.status_enum:
+        assert f"| `{state}` | `{state.name}` |" in table

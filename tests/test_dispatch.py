@@ -18,10 +18,15 @@ from hypothesis import strategies as st
 from jobfsm import (
     DEFAULT_LIFECYCLE,
     CommandJob,
+    EventSpec,
     HistoryEntry,
     IllegalTransitionError,
     JobStatus,
+    Lifecycle,
     UnknownEventError,
+    add_observer,
+    remove_observer,
+    set_compiled_dispatch,
 )
 from tests.strategies import event_names
 
@@ -219,3 +224,163 @@ def test_compiled_dispatch_defers_to_transitions_when_observed() -> None:
     finally:
         set_compiled_dispatch(False)
     assert seen == ["start", "prepare"]
+
+
+# -- multi-destination events, custom lifecycles, threads, asyncio ---------------
+
+# States spelled with spaces, hyphens and Python keywords; `release` has two
+# destinations and can be entered from a status that is not one of them.
+ODD = Lifecycle(
+    name="odd names",
+    states=["Not Started", "in-progress", "class", "on hold", "None", "done"],
+    initial="Not Started",
+    terminal=["done"],
+    events=[
+        EventSpec("go", "Not Started", "in-progress"),
+        EventSpec("step", "in-progress", "class"),
+        EventSpec("hold", ["Not Started", "in-progress", "class"], "on hold"),
+        EventSpec("release", "on hold", ["in-progress", "class"]),
+        EventSpec("idle", "class", "None"),
+        EventSpec("finish", ["class", "None"], "done"),
+    ],
+)
+
+
+def test_default_target_not_among_the_destinations_is_named() -> None:
+    """A multi-destination event whose previous status is not a target says which it was."""
+    job = CommandJob(lifecycle=ODD)
+    job.fire("hold")
+    with pytest.raises(IllegalTransitionError, match="held before, 'Not Started', is not one of"):
+        job.fire("release")
+    assert job.status == "on hold"
+    assert job.fire("release", to="class") == "class"
+
+
+def test_multi_destination_default_returns_to_the_previous_status() -> None:
+    """Without to=, a multi-destination event goes back to the status held before."""
+    job = CommandJob(lifecycle=ODD)
+    for event in ("go", "step", "hold"):
+        job.fire(event)
+    assert job.fire("release") is ODD.status_enum.CLASS
+
+
+def test_compiled_dispatch_of_a_custom_lifecycle_under_threads() -> None:
+    """Compiled dispatch of a custom lifecycle keeps each job's history a chain across threads."""
+    jobs = [CommandJob(lifecycle=ODD, name=f"j{i}", experiment_name="e") for i in range(4)]
+    errors: list[BaseException] = []
+
+    def drive(job: CommandJob) -> None:
+        for _ in range(200):
+            for event in ("go", "hold", "release", "hold", "release"):
+                try:
+                    job.fire(event)
+                except IllegalTransitionError:
+                    pass  # another thread moved it first
+                except BaseException as exc:  # pragma: no cover - reported below
+                    errors.append(exc)
+            job.restore("Not Started")
+
+    set_compiled_dispatch(True, ODD)
+    try:
+        threads = [threading.Thread(target=drive, args=(jobs[i % 4],)) for i in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        set_compiled_dispatch(False, ODD)
+    assert errors == []
+    for job in jobs:
+        for before, after in itertools.pairwise(job.history):
+            assert after.from_ is before.to
+
+
+def test_observers_added_and_removed_while_other_threads_fire() -> None:
+    """Observers come and go during events: no error, and one kept throughout sees every move."""
+    job = _job()
+    job.start()
+    job.prepare()
+    kept: list[str] = []
+    job.add_observer(lambda j, e: kept.append(e.event))
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def flap() -> None:
+        for _ in range(300):
+            for event in ("lose_heartbeat", "resume"):
+                try:
+                    job.fire(event)
+                except IllegalTransitionError:
+                    pass
+                except BaseException as exc:  # pragma: no cover - reported below
+                    errors.append(exc)
+
+    def churn() -> None:
+        def noop(_job: object, _entry: HistoryEntry) -> None:
+            pass
+
+        while not done.is_set():
+            job.add_observer(noop)
+            add_observer(noop)
+            job.remove_observer(noop)
+            remove_observer(noop)
+
+    churner = threading.Thread(target=churn)
+    churner.start()
+    flappers = [threading.Thread(target=flap) for _ in range(3)]
+    for thread in flappers:
+        thread.start()
+    for thread in flappers:
+        thread.join()
+    done.set()
+    churner.join()
+    assert errors == []
+    assert kept == [entry.event for entry in job.history[2:]]
+
+
+def test_afire_waits_off_the_event_loop_while_another_thread_holds_the_job() -> None:
+    """afire on a job locked by another thread lets the loop run on, then applies the event."""
+    import asyncio
+
+    job = _job()
+    entered, release = threading.Event(), threading.Event()
+
+    def block_first(_job: object, entry: HistoryEntry) -> None:
+        if entry.event == "start":
+            entered.set()
+            release.wait(60)  # only a guard against hanging the suite on a regression
+
+    job.add_observer(block_first)
+    holder = threading.Thread(target=job.start)
+    holder.start()
+    entered.wait()
+
+    async def main() -> object:
+        task = asyncio.create_task(job.afire("prepare"))
+        await asyncio.sleep(0)
+        assert not task.done()  # the lock is held: it waits in a worker thread
+        release.set()  # reached only because the loop is not blocked
+        return await task
+
+    assert asyncio.run(main()) is JobStatus.PREPARING
+    holder.join()
+    assert [e.event for e in job.history] == ["start", "prepare"]
+
+
+def test_a_vetoed_event_undoes_a_restore_made_by_an_observer() -> None:
+    """Rollback puts back the job's own history even if an observer restored another one."""
+    job = _job()
+    job.start()
+    before = (job.status, job.history)
+
+    def reset(j: CommandJob, _entry: HistoryEntry) -> None:
+        j.restore("NotStarted")
+
+    def veto(_job: object, _entry: HistoryEntry) -> None:
+        raise RuntimeError("refused")
+
+    job.add_observer(reset)
+    job.add_observer(veto)
+    with pytest.raises(RuntimeError):
+        job.prepare()
+    assert (job.status, job.history) == before

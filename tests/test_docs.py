@@ -120,3 +120,26 @@ def test_docgen_command_refreshes_files_in_place(tmp_path: Path) -> None:
     assert page.stat().st_mode & 0o777 == 0o640
     assert current.read_text(encoding="utf-8") == "nothing generated here\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["current.md", "page.md"]
+
+
+def test_generated_tables_escape_pipes_in_every_column() -> None:
+    """A status spelled with a pipe keeps every table row at its column count."""
+    from jobfsm import EventSpec, Lifecycle
+
+    piped = Lifecycle(
+        name="a | b",
+        states=["new", "on | hold", "done"],
+        initial="new",
+        terminal=["done"],
+        events=[
+            EventSpec("hold", "new", "on | hold"),
+            EventSpec("end", ["new", "on | hold"], "done"),
+        ],
+    )
+    text = lifecycle_markdown(piped)
+    statuses, events = text.split("### Events")
+    for table, columns in ((statuses, 5), (events, 4)):
+        rows = [line for line in table.splitlines() if line.startswith("| ")]
+        assert rows
+        for row in rows:
+            assert len(re.split(r"(?<!\\)\|", row)) == columns + 2, row

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import attrs
 import pytest
+from hypothesis import given, settings
 
 from jobfsm import (
     DEFAULT_LIFECYCLE,
@@ -33,6 +34,7 @@ from jobfsm import (
     remove_observer,
 )
 from jobfsm.names import SUFFIX_ALPHABET
+from tests.strategies import events_for, walks
 
 L = DEFAULT_LIFECYCLE
 S = JobStatus
@@ -526,3 +528,238 @@ def test_jobs_are_attrs_classes_with_slots() -> None:
     """Jobs are slotted attrs classes (no per-instance __dict__)."""
     assert attrs.has(CommandJob)
     assert not hasattr(CommandJob(), "__dict__")
+
+
+# -- copies, pickling, evolve ----------------------------------------------------
+
+_PAUSABLE = DEFAULT_LIFECYCLE.extend(
+    name="pausable for copies",
+    states=["Paused"],
+    events=[EventSpec("pause", "Running", "Paused"), EventSpec("fail", "Paused", "Failed")],
+)
+
+
+def _running(lifecycle: object = DEFAULT_LIFECYCLE) -> CommandJob:
+    job = CommandJob(name="c", experiment_name="e", tags={"k": "v"}, lifecycle=lifecycle)
+    for event in ("start", "prepare", "queue", "run"):
+        job.fire(event)
+    return job
+
+
+def test_a_shallow_copy_has_its_own_history() -> None:
+    """Events fired at copy.copy(job) leave the original's status and history alone."""
+    import copy
+
+    job = _running()
+    before = job.history
+    twin = copy.copy(job)
+    assert twin == job
+    twin.finalize()
+    assert job.status is S.RUNNING
+    assert job.history == before
+    assert len(twin.history) == len(before) + 1
+
+
+@pytest.mark.parametrize("lifecycle", [DEFAULT_LIFECYCLE, _PAUSABLE], ids=["default", "custom"])
+def test_jobs_deepcopy_and_pickle(lifecycle: object) -> None:
+    """deepcopy and pickle keep fields, lifecycle, status and history; the copy fires on."""
+    import copy
+    import pickle
+
+    job = _running(lifecycle)
+    job.add_observer(lambda j, e: None)  # observers (often closures) are not carried over
+    for twin in (copy.deepcopy(job), pickle.loads(pickle.dumps(job))):
+        assert twin == job
+        assert twin is not job
+        assert twin.lifecycle == job.lifecycle
+        assert twin.status is job.status
+        assert twin._observers is None
+        assert twin.tags == job.tags
+        assert twin.tags is not job.tags
+        twin.fire("pause" if lifecycle is _PAUSABLE else "finalize")
+        assert job.status == "Running"
+        assert twin.status != "Running"
+
+
+def test_a_job_pickles_for_another_process(tmp_path: Path) -> None:
+    """A pickled job of a custom lifecycle loads in a fresh interpreter and fires there."""
+    import pickle
+    import subprocess
+    import sys
+
+    (tmp_path / "job.pickle").write_bytes(pickle.dumps(_running(_PAUSABLE)))
+    code = (
+        "import pickle, sys; job = pickle.load(open(sys.argv[1], 'rb')); "
+        "print(job.status, job.fire('pause'), len(job.history), job.lifecycle.name)"
+    )
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "job.pickle")],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=root,
+    )
+    assert out.stdout.split() == ["Running", "Paused", "5", "pausable", "for", "copies"]
+
+
+def test_attrs_evolve_keeps_the_lifecycle_and_adds_no_extras() -> None:
+    """attrs.evolve(job, ...) makes an unsubmitted job of the same lifecycle and fields."""
+    job = _running(_PAUSABLE)
+    other = attrs.evolve(job, name="other")
+    assert other.name == "other"
+    assert other.tags == job.tags
+    assert other.lifecycle is job.lifecycle
+    assert other.extras == {}
+    assert other.status is other.lifecycle.status("NotStarted")
+    assert other.history == ()
+
+
+def test_jobs_of_different_lifecycles_are_not_equal() -> None:
+    """Equal fields, status and history do not make jobs equal when their lifecycles differ."""
+    assert CommandJob(name="n") == CommandJob(name="n")
+    assert CommandJob(name="n") != CommandJob(name="n", lifecycle=_PAUSABLE)
+
+
+# -- restore: times --------------------------------------------------------------
+
+
+def test_restore_takes_naive_times_as_utc_and_converts_aware_ones() -> None:
+    """History times come back aware and in UTC, as live events record them."""
+    from datetime import timedelta, timezone
+
+    naive = datetime(2024, 5, 1, 12, 0)
+    plus_two = datetime(2024, 5, 1, 14, 1, tzinfo=timezone(timedelta(hours=2)))
+    job = CommandJob(name="a", experiment_name="e")
+    job.restore(
+        "Preparing",
+        [
+            HistoryEntry(S.NOT_STARTED, S.STARTING, "start", naive),
+            HistoryEntry(S.STARTING, S.PREPARING, "prepare", plus_two),
+        ],
+    )
+    assert [h.at for h in job.history] == [
+        datetime(2024, 5, 1, 12, 0, tzinfo=UTC),
+        datetime(2024, 5, 1, 12, 1, tzinfo=UTC),
+    ]
+    assert all(h.at.tzinfo is UTC for h in job.history)
+
+
+def test_restore_rejects_a_time_that_is_not_a_datetime() -> None:
+    """A history entry whose time is not a datetime is refused, naming the entry."""
+    job = CommandJob()
+    bad = HistoryEntry(S.NOT_STARTED, S.STARTING, "start", "2024-05-01")  # type: ignore[arg-type]
+    with pytest.raises(InvalidHistoryError, match=r"'2024-05-01'.*datetime") as info:
+        job.restore("Starting", [bad])
+    assert info.value.index == 0
+    assert job.status is S.NOT_STARTED
+
+
+# -- re-entrancy and interrupts --------------------------------------------------
+
+
+def test_an_observer_may_fire_on_the_same_job() -> None:
+    """An observer's own event is applied after the outer one; fire returns the final status."""
+    job = CommandJob(name="r", experiment_name="e")
+    job.add_observer(lambda j, e: j.fire("prepare") if e.event == "start" else None)
+    assert job.start() is S.PREPARING
+    assert [h.event for h in job.history] == ["start", "prepare"]
+
+
+def test_vetoing_an_event_also_undoes_what_its_observers_fired() -> None:
+    """When a later observer raises, the outer event and the nested one are both undone."""
+    job = CommandJob(name="r", experiment_name="e")
+    job.add_observer(lambda j, e: j.fire("prepare") if e.event == "start" else None)
+
+    def veto(j: Job, entry: HistoryEntry) -> None:
+        if entry.event == "start":
+            raise ConnectionError("store is down")
+
+    job.add_observer(veto)
+    with pytest.raises(ConnectionError):
+        job.start()
+    assert job.status is S.NOT_STARTED
+    assert job.history == ()
+
+
+def test_keyboard_interrupt_in_an_observer_rolls_back() -> None:
+    """A BaseException from an observer undoes the change and the submission defaults."""
+    job = CommandJob()
+
+    def interrupt(j: Job, entry: HistoryEntry) -> None:
+        raise KeyboardInterrupt
+
+    job.add_observer(interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        job.start()
+    assert job.status is S.NOT_STARTED
+    assert job.history == ()
+    assert job.name is None
+    assert job.experiment_name is None
+
+
+def test_bad_services_name_the_service_and_the_valid_values() -> None:
+    """An unknown service type lists the valid ones; a non-mapping service is named."""
+    with pytest.raises(ValueError, match=r"'bogus'.*valid: .*'ssh'.*'Studio'"):
+        JobService(job_service_type="bogus")
+    with pytest.raises(TypeError, match=r"service 'web' must be a JobService or a mapping"):
+        CommandJob(services={"web": "https://x"})
+
+
+@pytest.mark.parametrize("event", [None, 123])
+def test_an_event_that_is_not_a_string_is_an_unknown_event(event: object) -> None:
+    """fire() with a non-string event raises UnknownEventError listing the events."""
+    job = CommandJob()
+    with pytest.raises(UnknownEventError, match=r"unknown event .* \(known events: 'start'"):
+        job.fire(event)  # type: ignore[arg-type]
+    assert job.status is S.NOT_STARTED
+
+
+def test_restore_names_an_entry_that_is_not_a_history_entry() -> None:
+    """restore() refuses history items that are not HistoryEntry values, naming the index."""
+    job = CommandJob()
+    with pytest.raises(InvalidHistoryError, match="not a HistoryEntry") as info:
+        job.restore("Starting", [("NotStarted", "Starting", "start", datetime.now(UTC))])  # type: ignore[list-item]
+    assert info.value.index == 0
+
+
+def test_removing_an_observer_that_was_not_added_says_so() -> None:
+    """remove_observer of an unknown observer raises ValueError naming it and its target."""
+
+    def stranger(_job: Job, _entry: HistoryEntry) -> None:
+        pass
+
+    job = CommandJob(name="etl")
+    with pytest.raises(ValueError, match=r"stranger.* is not an observer of job 'etl'"):
+        job.remove_observer(stranger)
+    with pytest.raises(
+        ValueError, match=r"stranger.* is not an observer of lifecycle 'Azure ML job'"
+    ):
+        remove_observer(stranger)
+
+
+@settings(max_examples=60, deadline=None)
+@given(walks())
+def test_pickled_jobs_equal_the_original_on_any_walk(walk: list[JobStatus]) -> None:
+    """Along any legal walk, a pickled job equals the original and fires like it."""
+    import pickle
+
+    job = CommandJob(name="w", experiment_name="e")
+    for event, target in events_for(walk):
+        job.fire(event, to=target)
+    twin = pickle.loads(pickle.dumps(job))
+    assert twin == job
+    assert twin.history == job.history
+    assert twin.allowed_events == job.allowed_events
+    for event in job.allowed_events[:1]:
+        to = job.lifecycle.table[job.status][event][0]
+        assert twin.fire(event, to=to) is job.fire(event, to=to)
+
+
+def test_attrs_evolve_can_change_the_lifecycle() -> None:
+    """attrs.evolve(job, lifecycle=...) gives a job of that lifecycle, with no engine in extras."""
+    job = CommandJob(name="n")
+    moved = attrs.evolve(job, lifecycle=_PAUSABLE)
+    assert moved.lifecycle == _PAUSABLE
+    assert moved.extras == {}
+    assert moved.status is _PAUSABLE.status_enum.NOT_STARTED

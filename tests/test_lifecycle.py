@@ -235,3 +235,100 @@ def test_lifecycles_are_hashable_values() -> None:
     assert a == b
     assert hash(a) == hash(b)
     assert a != _broken(name="other")
+
+
+@pytest.mark.parametrize("state", ["!!!", "Ä", "--"])
+def test_a_state_without_an_enum_member_name_is_a_definition_error(state: str) -> None:
+    """A state whose spelling gives no enum member name is reported when the lifecycle is built."""
+    with pytest.raises(LifecycleDefinitionError, match=re.escape(repr(state))):
+        Lifecycle(
+            name="odd",
+            states=[state, "b"],
+            initial=state,
+            terminal=["b"],
+            events=[EventSpec("go", state, "b")],
+        )
+
+
+def test_lifecycles_copy_and_pickle() -> None:
+    """A lifecycle is a value: copies are itself, pickles load equal and keep descriptions."""
+    import copy
+    import pickle
+
+    assert copy.copy(L) is L
+    assert copy.deepcopy(L) is L
+    again = pickle.loads(pickle.dumps(L))
+    assert again == L
+    assert dict(again.descriptions) == dict(L.descriptions)
+
+
+def _small(**changes: object) -> Lifecycle:
+    definition: dict[str, object] = {
+        "name": "small",
+        "states": ["a", "b", "c"],
+        "initial": "a",
+        "terminal": ["c"],
+        "events": [EventSpec("go", "a", "b"), EventSpec("end", "b", "c")],
+    }
+    definition.update(changes)
+    return Lifecycle(**definition)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        ({"name": None}, "name None must be a string"),
+        ({"terminal": ["c", 3, "z"]}, "terminal state 3 is not one of the states"),
+        (
+            {"events": [EventSpec("go", ["a", 5, "q"], "b"), EventSpec("end", "b", "c")]},
+            "event 'go': source 5 is not one of the states",
+        ),
+        (
+            {"events": [EventSpec(None, "a", "b"), EventSpec("end", "b", "c")]},  # type: ignore[arg-type]
+            "event name None is not a Python identifier",
+        ),
+        ({"events": [EventSpec("end", "b", "c"), "go"]}, "event 'go' is not an EventSpec"),
+        ({"descriptions": {"z": "zed"}}, "description of 'z': not one of the states"),
+        ({"descriptions": {"a": 3}}, "description of 'a' must be a string, got 3"),
+    ],
+)
+def test_malformed_definitions_are_definition_errors(
+    changes: dict[str, object], problem: str
+) -> None:
+    """Wrong types and unknown names in a definition are listed problems, not a TypeError."""
+    with pytest.raises(LifecycleDefinitionError) as info:
+        _small(**changes)
+    assert problem in info.value.problems
+
+
+def test_equal_lifecycles_share_their_status_enum() -> None:
+    """A lifecycle built twice (or unpickled) has the same enum, so `is` checks keep working."""
+    import pickle
+
+    from jobfsm import CommandJob
+
+    def build() -> Lifecycle:
+        return L.extend(
+            name="built twice",
+            states=["Paused"],
+            events=[EventSpec("pause", "Running", "Paused"), EventSpec("fail", "Paused", "Failed")],
+        )
+
+    first, second = build(), build()
+    assert first == second
+    assert second.status_enum is first.status_enum
+    assert pickle.loads(pickle.dumps(first)).status_enum is first.status_enum
+    job = CommandJob(lifecycle=first)
+    assert CommandJob(lifecycle=second).status is job.status is second.status_enum.NOT_STARTED
+
+
+def test_a_single_event_spec_is_accepted_as_the_events() -> None:
+    """events= may be one EventSpec, as states and sources may be one string."""
+    single = Lifecycle(
+        name="one event",
+        states=["a", "b"],
+        initial="a",
+        terminal="b",
+        events=EventSpec("go", "a", "b"),
+    )
+    assert single.event_names == ("go",)
