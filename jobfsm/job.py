@@ -297,8 +297,16 @@ class Job:
         return await asyncio.to_thread(self.fire, event, to=to)
 
     def can(self, event: str) -> bool:
-        """Whether *event* may be fired from the current status."""
-        return event in self._engine.lifecycle.table[self._status]
+        """Whether *event* may be fired from the current status.
+
+        Raises:
+            UnknownEventError: the lifecycle has no such event (a typo is not "no").
+        """
+        lifecycle = self._engine.lifecycle
+        if event in lifecycle.table[self._status]:
+            return True
+        lifecycle.check_event(event)
+        return False
 
     @property
     def allowed_events(self) -> tuple[str, ...]:

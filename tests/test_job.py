@@ -238,9 +238,11 @@ def test_terminal_status_allows_nothing() -> None:
 
 
 def test_unknown_event_name() -> None:
-    """fire() with a name the lifecycle lacks raises UnknownEventError with a suggestion."""
+    """fire() and can() with a name the lifecycle lacks raise UnknownEventError."""
     with pytest.raises(UnknownEventError, match="did you mean 'start'"):
         CommandJob().fire("strat")
+    with pytest.raises(UnknownEventError, match="did you mean 'start'"):
+        CommandJob().can("strat")
 
 
 def test_history_records_each_event_in_utc() -> None:
