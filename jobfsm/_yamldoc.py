@@ -141,8 +141,14 @@ def history_from_list(
     """
     entries = []
     for item in items:
-        if sorted(item) != sorted(HISTORY_ENTRY_KEYS):
-            raise ValueError(f"an entry needs exactly the keys {', '.join(HISTORY_ENTRY_KEYS)}")
+        missing = [key for key in HISTORY_ENTRY_KEYS if key not in item]
+        unexpected = [key for key in item if key not in HISTORY_ENTRY_KEYS]
+        if missing or unexpected:
+            found = [f"missing {k!r}" for k in missing] + [f"unexpected {k!r}" for k in unexpected]
+            raise ValueError(
+                f"an entry needs exactly the keys {', '.join(HISTORY_ENTRY_KEYS)} "
+                f"({', '.join(found)})"
+            )
         if not isinstance(item["event"], str):
             raise ValueError(f"event must be a string, got {item['event']!r}")
         at = _parse_time(item["at"])
@@ -180,6 +186,9 @@ def job_to_dict(job: Job, *, history: bool = True) -> dict[str, Any]:
     cls = type(job)
     typed = typed_keys(cls)
     reserved = {*typed, "type", *READ_ONLY_KEYS, STATUS_KEY, HISTORY_KEY}
+    not_text = [key for key in job.extras if not isinstance(key, str)]
+    if not_text:  # load_job refuses them: the file could not be read back
+        raise JobDumpError(f"extras key(s) {not_text!r} are not strings; use string keys")
     clash = [key for key in job.extras if key in reserved]
     if clash:
         raise JobDumpError(

@@ -710,3 +710,132 @@ def test_yaml_names_are_exported() -> None:
         error = getattr(jobfsm, name)
         assert issubclass(error, JobFSMError)
         assert issubclass(error, builtin)
+
+
+# -- hardening: each test below pins a fixed defect ---------------------------------
+
+
+@pytest.mark.parametrize("where", ["missing/job.yml", "a-file/job.yml"])
+def test_folder_errors_name_the_file_asked_for(tmp_path: Path, where: str) -> None:
+    """A missing folder or a folder that is a regular file is reported with the
+    destination path, not the name of the internal temporary file."""
+    (tmp_path / "a-file").write_text("x\n")
+    dest = tmp_path / where
+    with pytest.raises((FileNotFoundError, NotADirectoryError)) as info:
+        CommandJob(command="echo").dump(dest)
+    assert info.value.filename == str(dest)
+    assert ".jobfsm-" not in str(info.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
+
+
+@pytest.mark.parametrize("binary", [True, False])
+def test_stream_that_is_not_utf8(tmp_path: Path, binary: bool) -> None:
+    """Bytes that are not UTF-8 in a stream (binary, or text decoded on read) are a
+    JobFileSyntaxError naming the stream and the line, not a UnicodeDecodeError."""
+    path = tmp_path / "job.yml"
+    path.write_bytes(b"command: echo\nx: \xff\n")
+    with (
+        path.open("rb" if binary else "r", encoding=None if binary else "utf-8") as stream,
+        pytest.raises(JobFileSyntaxError, match="not UTF-8") as info,
+    ):
+        load_job(stream)  # type: ignore[arg-type]
+    assert info.value.file == str(path)
+    assert info.value.line == 2
+
+
+def test_not_utf8_names_the_line(tmp_path: Path) -> None:
+    """A file path that is not UTF-8 names the line of the first bad byte."""
+    path = _write(tmp_path, "")
+    path.write_bytes(b"command: echo\n\nx: caf\xe9\n")
+    with pytest.raises(JobFileSyntaxError) as info:
+        load_job(path)
+    assert info.value.line == 3
+    assert "0xe9" in str(info.value)
+
+
+def test_history_entry_with_a_non_string_key(tmp_path: Path) -> None:
+    """An entry with a key YAML reads as a number names the unexpected key and the
+    valid ones (it used to fail comparing int and str)."""
+    text = (
+        "status: Starting\nstatus_history:\n"
+        "- {from: NotStarted, to: Starting, event: start, at: '2024-01-01T00:00:00Z', 1: x}\n"
+    )
+    error = _error(tmp_path, text, JobFileHistoryError)
+    assert "not supported" not in str(error)
+    assert "unexpected 1" in str(error)
+    assert "from, to, event, at" in str(error)
+
+
+def test_history_entry_missing_a_key_names_it(tmp_path: Path) -> None:
+    """A missing key is named."""
+    text = "status: Starting\nstatus_history:\n- {from: NotStarted, to: Starting, event: start}\n"
+    error = _error(tmp_path, text, JobFileHistoryError)
+    assert "missing 'at'" in str(error)
+
+
+def test_history_error_shows_the_status_as_written(tmp_path: Path) -> None:
+    """When the status comes from the history, the message shows it as text,
+    not as the repr of an enum member."""
+    text = (
+        "status_history:\n"
+        "- {from: NotStarted, to: Starting, event: strat, at: '2024-01-01T00:00:00Z'}\n"
+    )
+    error = _error(tmp_path, text, JobFileHistoryError)
+    assert "<JobStatus" not in str(error)
+    assert "(status 'Starting')" in str(error)
+
+
+def test_equals_sign_is_a_string() -> None:
+    """A plain `=` is the string '=' (YAML 1.1's `value` tag has no safe constructor,
+    so it used to be refused as an unsafe tag although no tag was written)."""
+    job = _loads("command: echo\nargs: =\nlist: [a, =]\n")
+    assert job.extras == {"args": "=", "list": ["a", "="]}
+    assert _loads(_dumps(job)) == job
+
+
+def test_recursive_alias_is_refused(tmp_path: Path) -> None:
+    """An alias inside the value it names (`&a [*a]`) is refused at its line: such a
+    value cannot be compared or written back."""
+    error = _error(tmp_path, "command: echo\nx: &a\n  - 1\n  - *a\n", JobFileSyntaxError)
+    assert error.line == 4
+    assert "'a'" in str(error)
+
+
+def test_sibling_aliases_are_fine() -> None:
+    """Aliases to values defined before (not around) them are ordinary YAML."""
+    job = _loads("x: &a [1]\ny: [*a, *a]\nz: {k: *a}\n")
+    assert job.extras == {"x": [1], "y": [[1], [1]], "z": {"k": [1]}}
+
+
+def test_deeply_nested_document_is_a_syntax_error(tmp_path: Path) -> None:
+    """Nesting deeper than the parser can follow is a JobFileSyntaxError naming the
+    file, not a RecursionError."""
+    error = _error(tmp_path, "x: " + "[" * 2000 + "]" * 2000 + "\n", JobFileSyntaxError)
+    assert "nested too deeply" in str(error)
+
+
+def test_recursive_value_is_a_dump_error(tmp_path: Path) -> None:
+    """A value that contains itself raises JobDumpError and writes nothing."""
+    loop: list[Any] = []
+    loop.append(loop)
+    with pytest.raises(JobDumpError, match="contains itself"):
+        CommandJob(command="echo", extras={"x_loop": loop}).dump(tmp_path / "job.yml")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_non_string_extras_key_is_a_dump_error(tmp_path: Path) -> None:
+    """An extras key that is not a string would give a file load_job refuses, so dump
+    refuses it first (nothing written)."""
+    job = CommandJob(command="echo", extras={1: "x"})
+    with pytest.raises(JobDumpError, match="1"):
+        job.dump(tmp_path / "job.yml")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("value", "known"), [("Command", "command"), ("' sweep'", "sweep")])
+def test_type_differing_only_in_case_or_spaces(tmp_path: Path, value: str, known: str) -> None:
+    """`type: Command` is not silently a generic job (azure-ai-ml refuses it too):
+    the error suggests the spelling jobfsm knows."""
+    error = _error(tmp_path, f"command: echo\ntype: {value}\n", JobFileStructureError)
+    assert error.line == 2
+    assert f"did you mean {known!r}" in str(error)
