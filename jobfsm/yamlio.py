@@ -367,6 +367,17 @@ def load_job(
         OSError: the file cannot be read.
     """
     text, file, base = _read(source)
+    return _load_text(text, file=file, base=base, lifecycle=lifecycle)
+
+
+def _load_text(
+    text: str, *, file: str | None, base: Path | None, lifecycle: Lifecycle = DEFAULT_LIFECYCLE
+) -> Job:
+    """:func:`load_job` for text already read; *file* is the name errors give.
+
+    Raises:
+        JobFileError: as :func:`load_job`.
+    """
     root, data = _parse(text, file)
     nodes: dict[str, Node] = {}  # top-level key -> value node, for error lines
     for key_node, value_node in root.value:
