@@ -9,7 +9,7 @@ No YAML here: :mod:`jobfsm.yamlio` reads and writes the text.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import attrs
@@ -86,6 +86,11 @@ def _parse_time(value: object) -> datetime:
         return value
     if isinstance(value, str):
         return datetime.fromisoformat(value)
+    if isinstance(value, date):  # YAML reads an unquoted 2024-05-01 as a date
+        raise ValueError(
+            f"{value.isoformat()} is a date without a time; expected an ISO-8601 "
+            f"date-time such as {value.isoformat()}T00:00:00Z"
+        )
     raise ValueError(f"{value!r} is not an ISO-8601 date-time")
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import yaml
-from yaml.nodes import MappingNode, Node, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from jobfsm._yamldoc import (
     HISTORY_ENTRY_KEYS,
@@ -120,6 +120,28 @@ class _Loader(yaml.SafeLoader):
         finally:
             self._open_anchors.discard(event.anchor)
 
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
+        # YAML requires unique keys; PyYAML would keep the last value silently.
+        # Keys merged in with `<<` may be overridden, so only the mapping's own
+        # scalar keys are compared (before SafeConstructor flattens the merges).
+        first: dict[Any, Node] = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, ScalarNode) or key_node.tag == _MERGE_TAG:
+                continue
+            key = self.construct_object(key_node)
+            if key in first:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"key {key!r} is written a second time in this mapping (first at line "
+                    f"{first[key].start_mark.line + 1}); a key may appear once",
+                    key_node.start_mark,
+                )
+            first[key] = key_node
+        return super().construct_mapping(node, deep)
+
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")

@@ -839,3 +839,56 @@ def test_type_differing_only_in_case_or_spaces(tmp_path: Path, value: str, known
     error = _error(tmp_path, f"command: echo\ntype: {value}\n", JobFileStructureError)
     assert error.line == 2
     assert f"did you mean {known!r}" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("command: a\nname: n\ncommand: b\n", 3),
+        ("inputs:\n  x: 1\n  y: 2\n  x: 3\n", 4),
+        ("x_a: {1: a, 01: b}\n", 1),
+    ],
+)
+def test_duplicate_keys_are_refused(tmp_path: Path, text: str, line: int) -> None:
+    """A key written twice in one mapping would silently lose the first value (and
+    YAML requires unique keys): refused at the second one, naming the first line."""
+    error = _error(tmp_path, text, JobFileSyntaxError)
+    assert error.line == line
+    assert "second time" in str(error)
+    assert "line " in error.reason
+
+
+def test_merge_keys_may_be_overridden() -> None:
+    """Keys brought in by `<<` may be overridden by the mapping's own keys."""
+    job = _loads("x_base: &b {a: 1, b: 1}\nx_job:\n  <<: *b\n  b: 2\n")
+    assert job.extras["x_job"] == {"a": 1, "b": 2}
+
+
+def test_date_without_time_is_shown_as_written(tmp_path: Path) -> None:
+    """An unquoted date where a date-time is needed names it as written, not as a
+    Python repr, and shows a valid form."""
+    text = "command: echo\ncreation_context:\n  created_at: 2024-05-01\n"
+    error = _error(tmp_path, text, JobFileStructureError)
+    assert "datetime.date" not in str(error)
+    assert "2024-05-01 is a date without a time" in str(error)
+    assert "2024-05-01T00:00:00Z" in str(error)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2024-05-01",
+        "2024-05-01T12:30:00Z",
+        "2024-05-01 12:30:00.250+02:00",
+        "'2024-05-01'",
+        "'2024-05-01T12:30:00Z'",
+    ],
+)
+def test_timestamps_and_date_strings_round_trip(value: str) -> None:
+    """YAML dates and timestamps stay dates and date-times, quoted ones stay strings,
+    through load -> dump -> load (values, tags and extras alike)."""
+    job = _loads(f"command: echo\ntags:\n  when: {value}\nx_when: {value}\n")
+    again = _loads(_dumps(job))
+    assert again == job
+    assert type(again.extras["x_when"]) is type(job.extras["x_when"])
+    assert type(again.tags["when"]) is type(job.tags["when"])
