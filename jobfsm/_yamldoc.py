@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 
 from jobfsm.errors import JobDumpError
-from jobfsm.job import Job
+from jobfsm.job import JOB_CLASSES, GenericJob, Job
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Lifecycle
 from jobfsm.machine import HistoryEntry
 from jobfsm.services import JobService, SystemData
@@ -186,9 +186,16 @@ def job_to_dict(job: Job, *, history: bool = True) -> dict[str, Any]:
     leaves ``status_history`` out: azure-ai-ml refuses that key).
 
     Raises:
-        JobDumpError: ``extras`` holds a key that jobfsm writes itself.
+        JobDumpError: ``extras`` holds a key that is not a string or that jobfsm
+            writes itself, or a generic job's type names a modelled class.
     """
     cls = type(job)
+    modelled = JOB_CLASSES.get(job.type.strip().lower())
+    if cls is GenericJob and modelled is not None:  # load_job would not give it back
+        raise JobDumpError(
+            f"a generic job of type {job.type!r} cannot be written: the file would load "
+            f"as a {modelled.__name__} (or not at all); create a {modelled.__name__}"
+        )
     typed = typed_keys(cls)
     reserved = {*typed, "type", *READ_ONLY_KEYS, STATUS_KEY, HISTORY_KEY}
     not_text = [key for key in job.extras if not isinstance(key, str)]

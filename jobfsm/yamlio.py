@@ -231,19 +231,42 @@ def dump_job(
 
 
 def _render(job: Job, history: bool, kwargs: Mapping[str, Any]) -> str:
-    options: dict[str, Any] = {"sort_keys": False, "default_flow_style": False}
-    options["allow_unicode"] = True
-    options.update(kwargs)
+    options = {"sort_keys": False, "default_flow_style": False, "allow_unicode": True, **kwargs}
+    data = job_to_dict(job, history=history)
+    who = f"job {job.name!r}" if job.name else "the job"
     try:
-        return str(yaml.dump(job_to_dict(job, history=history), Dumper=_Dumper, **options))
+        return str(yaml.dump(data, Dumper=_Dumper, **options))
+    except yaml.representer.RepresenterError as exc:
+        value = exc.args[1] if len(exc.args) > 1 else None
+        where = _key_path(data, value) or "a value"
+        raise JobDumpError(
+            f"{who} cannot be written as YAML: {where} is {value!r}, of type "
+            f"{type(value).__name__}; YAML holds mappings, lists, strings, numbers, "
+            "booleans, null, dates and date-times"
+        ) from exc
     except yaml.YAMLError as exc:
-        raise JobDumpError(f"job {job.name!r} cannot be written as YAML: {exc}") from exc
+        raise JobDumpError(f"{who} cannot be written as YAML: {exc}") from exc
     except RecursionError:
         # Aliases are off, so a list or dict that contains itself never ends.
         raise JobDumpError(
-            f"job {job.name!r} cannot be written as YAML: a value contains itself "
-            "(or is nested too deeply)"
+            f"{who} cannot be written as YAML: a value contains itself (or is nested too deeply)"
         ) from None
+
+
+def _key_path(data: Any, target: object, path: str = "", seen: set[int] | None = None) -> str:
+    """Where *target* is in *data* (``inputs.data.paths[1]``), or ``""``."""
+    if data is target:
+        return path
+    seen = set() if seen is None else seen
+    if isinstance(data, (dict, list, tuple)) and id(data) not in seen:
+        seen.add(id(data))
+        items = data.items() if isinstance(data, dict) else enumerate(data)
+        for key, value in items:
+            step = f"{path and '.'}{key}" if isinstance(data, dict) else f"[{key}]"
+            found = _key_path(value, target, path + step, seen)
+            if found:
+                return found
+    return ""
 
 
 def _write_new_file(path: str, text: str) -> None:
@@ -497,7 +520,7 @@ def _services(value: Any, file: str | None, node: Node) -> dict[str, JobService]
             expected="a mapping of service name to {type, endpoint, nodes, port, ...}",
             **_where(file, node),
         )  # fmt: skip
-    items = dict(zip([k.value for k, _ in node.value], [v for _, v in node.value], strict=True))
+    items = {key.value: value for key, value in node.value}
     out = {}
     for name, spec in value.items():
         where = _where(file, items.get(str(name), node))

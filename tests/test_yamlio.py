@@ -113,7 +113,9 @@ def _jobs(draw: st.DrawFn) -> Job:
         )
     if kind == "generic":
         reserved = {"command", "pipeline", "sweep"}
-        kind_name = draw(st.text(min_size=1).filter(lambda t: t.strip() and t not in reserved))
+        kind_name = draw(
+            st.text(min_size=1).filter(lambda t: t.strip() and t.strip().lower() not in reserved)
+        )
         job: Job = GenericJob(type=kind_name, **kwargs)
     else:
         cls = {"command": CommandJob, "pipeline": PipelineJob, "sweep": SweepJob}[kind]
@@ -892,3 +894,22 @@ def test_timestamps_and_date_strings_round_trip(value: str) -> None:
     assert again == job
     assert type(again.extras["x_when"]) is type(job.extras["x_when"])
     assert type(again.tags["when"]) is type(job.tags["when"])
+
+
+def test_unwritable_value_names_where_it_is() -> None:
+    """The dump error names the key path of the value YAML cannot hold and the kinds
+    of values that are valid."""
+    job = CommandJob(command="echo", inputs={"data": {"paths": ["a", object()]}})
+    with pytest.raises(JobDumpError) as info:
+        _dumps(job)
+    assert "inputs.data.paths[1]" in str(info.value)
+    assert "object" in str(info.value)
+    assert "mappings" in str(info.value)
+
+
+@pytest.mark.parametrize("kind", ["command", "Command", " sweep "])
+def test_generic_job_named_like_a_modelled_type_is_a_dump_error(kind: str) -> None:
+    """A GenericJob whose type is (a spelling of) command/pipeline/sweep would load as
+    another class or not at all, so dump refuses it and names the class to use."""
+    with pytest.raises(JobDumpError, match=r"create a (CommandJob|SweepJob)"):
+        _dumps(GenericJob(type=kind, name="g"))
