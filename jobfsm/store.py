@@ -157,6 +157,8 @@ class JobStore:
 
         Raises:
             JobNotFoundError: no such job (also a ``KeyError``).
+            JobFileError: the stored document does not fit the store's lifecycle
+                (the job was stored with another one); names the store and the job.
         """
         return self._load(name, self._column(self._connection(), "document", name))
 
@@ -190,7 +192,12 @@ class JobStore:
         return [name for (name,) in rows]
 
     def counts(self) -> dict[enum.StrEnum, int]:
-        """How many jobs are at each status (statuses with no job are left out)."""
+        """How many jobs are at each status (statuses with no job are left out).
+
+        Raises:
+            UnknownStatusError: a job is stored at a status the store's lifecycle
+                lacks (it was stored with another lifecycle).
+        """
         rows = self._connection().execute("SELECT status, COUNT(*) FROM jobs GROUP BY status")
         where = f"{self.path} (opened with lifecycle {self.lifecycle.name!r})"
         return {self.lifecycle.status(status, where=where): count for status, count in rows}

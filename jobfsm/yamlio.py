@@ -209,7 +209,8 @@ def dump_job(
             the file is left untouched.
         StreamNotWritableError: *dest* is a stream that is not writable (an
             ``OSError``).
-        JobDumpError: the job holds a value YAML cannot represent.
+        JobDumpError: the job holds a value YAML cannot represent, or the
+            stream's encoding cannot hold its text.
         OSError: the folder cannot be written; no file is left behind.
     """
     if isinstance(dest, (str, os.PathLike)):
@@ -225,9 +226,14 @@ def dump_job(
         raise TypeError("dump needs a text stream; open the file with mode 'w', not 'wb'")
     text = _render(job, history, kwargs)
     try:
-        dest.write(text)
+        dest.write(text)  # a text stream encodes all of it before writing any
     except io.UnsupportedOperation as exc:
         raise StreamNotWritableError(dest) from exc
+    except UnicodeEncodeError as exc:
+        raise JobDumpError(
+            f"the stream's encoding {exc.encoding!r} cannot hold "
+            f"{exc.object[exc.start : exc.end]!r}; open it with encoding='utf-8'"
+        ) from None
 
 
 def _render(job: Job, history: bool, kwargs: Mapping[str, Any]) -> str:

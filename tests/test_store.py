@@ -256,3 +256,29 @@ def test_store_reopens_after_close(tmp_path: Path) -> None:
     store.close()
     assert store.get("a").name == "a"
     store.close()
+
+
+def test_threads_adding_the_same_name_store_it_once(tmp_path: Path) -> None:
+    """Eight threads adding a job of the same name: one row, seven JobStoreErrors."""
+    store = JobStore(tmp_path / "jobs.db")
+    results: list[str] = []
+    barrier = threading.Barrier(8)
+
+    def worker(index: int) -> None:
+        barrier.wait()
+        try:
+            store.add(CommandJob(name="dup", tags={"by": index}))
+            results.append("stored")
+        except JobStoreError:
+            results.append("refused")
+        finally:
+            store.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["refused"] * 7 + ["stored"]
+    assert store.names() == ["dup"]
+    assert store.version("dup") == 1

@@ -913,3 +913,14 @@ def test_generic_job_named_like_a_modelled_type_is_a_dump_error(kind: str) -> No
     another class or not at all, so dump refuses it and names the class to use."""
     with pytest.raises(JobDumpError, match=r"create a (CommandJob|SweepJob)"):
         _dumps(GenericJob(type=kind, name="g"))
+
+
+def test_stream_whose_encoding_cannot_hold_the_text(tmp_path: Path) -> None:
+    """A text stream in an encoding that cannot hold the job's text (an ASCII
+    console) raises JobDumpError naming the encoding and the fix; nothing is written."""
+    path = tmp_path / "out.yml"
+    with path.open("w", encoding="ascii") as stream, pytest.raises(JobDumpError) as info:
+        CommandJob(command="echo café").dump(stream)
+    assert "'ascii'" in str(info.value)
+    assert "utf-8" in str(info.value)
+    assert path.read_bytes() == b""
