@@ -100,10 +100,13 @@ class JobStore:
             raise JobStoreError(f"{self.path}: cannot open a write transaction: {exc}") from exc
         try:
             yield db
-        except BaseException:
-            db.execute("ROLLBACK")
+            db.execute("COMMIT")
+        except BaseException as exc:
+            if db.in_transaction:  # SQLite has rolled back already after some errors (disk full)
+                db.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise JobStoreError(f"{self.path}: {exc}; nothing was written") from exc
             raise
-        db.execute("COMMIT")
 
     def close(self) -> None:
         """Close this thread's connection (others close when their thread ends).
@@ -129,7 +132,8 @@ class JobStore:
         Raises:
             ValueError: the job has no name, or follows another lifecycle than
                 the store's (its row could not be loaded back).
-            JobStoreError: a job with that name is already stored.
+            JobStoreError: a job with that name is already stored, or the
+                database cannot be written.
             JobDumpError: the job holds a value YAML cannot represent; nothing is stored.
         """
         if not job.name:
@@ -171,6 +175,8 @@ class JobStore:
         Raises:
             JobNotFoundError: no such job.
             IllegalTransitionError: the event is not allowed; the row is unchanged.
+            JobStoreError: the database cannot be written (another writer held it
+                longer than ``timeout``, the disk is full); the row is unchanged.
         """
         with self._transaction() as db:
             job = self._load(name, self._column(db, "document", name))

@@ -81,6 +81,7 @@ __all__ = [
 # (re-added below as true/false only), and `=`, the `value` tag, which no safe
 # constructor builds: plain `=` is the string '='.
 _DROPPED_TAGS = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:value")
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 class _Loader(yaml.SafeLoader):
@@ -140,8 +141,6 @@ class _Loader(yaml.SafeLoader):
             first[key] = key_node
         return super().construct_mapping(node, deep)
 
-
-_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")

@@ -282,3 +282,20 @@ def test_threads_adding_the_same_name_store_it_once(tmp_path: Path) -> None:
     assert sorted(results) == ["refused"] * 7 + ["stored"]
     assert store.names() == ["dup"]
     assert store.version("dup") == 1
+
+
+def test_full_database_reports_the_real_cause(tmp_path: Path) -> None:
+    """When SQLite rolls back on its own (database or disk full), the caller gets a
+    JobStoreError naming the store and the cause, not "cannot rollback"; nothing
+    is stored and the store keeps working."""
+    with JobStore(tmp_path / "jobs.db") as store:
+        store.add(CommandJob(name="a"))
+        # A full disk, simulated: this thread's connection may not grow the file.
+        db = store._connection()
+        db.execute(f"PRAGMA max_page_count={db.execute('PRAGMA page_count').fetchone()[0]}")
+        with pytest.raises(JobStoreError, match="full") as info:
+            store.add(CommandJob(name="big", description="x" * 100_000))
+        assert str(tmp_path / "jobs.db") in str(info.value)
+        assert store.names() == ["a"]
+        store.fire("a", "start")
+        assert store.version("a") == 2
