@@ -378,6 +378,8 @@ def _parse(text: str, file: str | None) -> tuple[MappingNode, dict[str, Any]]:
         if context and exc.context_mark and exc.problem_mark:  # two places: name both
             context += f" (line {exc.context_mark.line + 1}, column {exc.context_mark.column + 1})"
         message = " ".join(filter(None, [context, exc.problem]))
+        if "'\\t'" in message:  # PyYAML's words for a tab it cannot read
+            message += "; indent with spaces (YAML does not allow tabs there)"
         where = _mark_where(file, exc.problem_mark or exc.context_mark)
         raise JobFileSyntaxError(message, **where) from None
     except yaml.YAMLError as exc:

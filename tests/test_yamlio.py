@@ -924,3 +924,19 @@ def test_stream_whose_encoding_cannot_hold_the_text(tmp_path: Path) -> None:
     assert "'ascii'" in str(info.value)
     assert "utf-8" in str(info.value)
     assert path.read_bytes() == b""
+
+
+def test_tab_indentation_says_to_use_spaces(tmp_path: Path) -> None:
+    """A tab where YAML expects indentation names the line and says to use spaces."""
+    error = _error(tmp_path, "command: echo\ninputs:\n\tdata: 1\n", JobFileSyntaxError)
+    assert error.line == 3
+    assert "spaces" in str(error)
+
+
+def test_null_status_is_named_as_yaml_writes_it(tmp_path: Path) -> None:
+    """`status: null` (or a number) is refused in YAML terms, not Python type names."""
+    error = _error(tmp_path, "command: echo\nstatus: null\n", JobFileStatusError)
+    assert "NoneType" not in str(error)
+    assert "null, not a string" in str(error)
+    error = _error(tmp_path, "command: echo\nstatus: 3\n", JobFileStatusError)
+    assert "a int" not in str(error)
