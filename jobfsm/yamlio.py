@@ -18,6 +18,7 @@ they are re-exported here.
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import os
 import re
@@ -206,6 +207,7 @@ def dump_job(
     Raises:
         JobFileExistsError: *dest* is a path that exists (a ``FileExistsError``);
             the file is left untouched.
+        IsADirectoryError: *dest* is a folder.
         StreamNotWritableError: *dest* is a stream that is not writable (an
             ``OSError``).
         JobDumpError: the job holds a value YAML cannot represent, or the
@@ -214,6 +216,10 @@ def dump_job(
     """
     if isinstance(dest, (str, os.PathLike)):
         path = os.fspath(dest)
+        if os.path.isdir(path):
+            raise IsADirectoryError(
+                errno.EISDIR, "is a folder; dump needs a file path such as folder/job.yml", path
+            )
         if os.path.lexists(path):  # fail early; the link below re-checks atomically
             raise JobFileExistsError(path)
         _write_new_file(path, _render(job, history, kwargs))

@@ -940,3 +940,13 @@ def test_null_status_is_named_as_yaml_writes_it(tmp_path: Path) -> None:
     assert "null, not a string" in str(error)
     error = _error(tmp_path, "command: echo\nstatus: 3\n", JobFileStatusError)
     assert "a int" not in str(error)
+
+
+def test_dump_to_a_folder_says_it_is_a_folder(tmp_path: Path) -> None:
+    """A folder as dest is an IsADirectoryError asking for a file path, not the
+    "never overwrites" message meant for existing files."""
+    with pytest.raises(IsADirectoryError) as info:
+        CommandJob(command="echo").dump(tmp_path)
+    assert info.value.filename == str(tmp_path)
+    assert "job.yml" in str(info.value)
+    assert list(tmp_path.iterdir()) == []
