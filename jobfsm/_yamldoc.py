@@ -9,13 +9,13 @@ No YAML here: :mod:`jobfsm.yamlio` reads and writes the text.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import attrs
 
 from jobfsm.errors import JobDumpError
-from jobfsm.job import Job
+from jobfsm.job import JOB_CLASSES, GenericJob, Job
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Lifecycle
 from jobfsm.machine import HistoryEntry
 from jobfsm.services import JobService, SystemData
@@ -86,6 +86,11 @@ def _parse_time(value: object) -> datetime:
         return value
     if isinstance(value, str):
         return datetime.fromisoformat(value)
+    if isinstance(value, date):  # YAML reads an unquoted 2024-05-01 as a date
+        raise ValueError(
+            f"{value.isoformat()} is a date without a time; expected an ISO-8601 "
+            f"date-time such as {value.isoformat()}T00:00:00Z"
+        )
     raise ValueError(f"{value!r} is not an ISO-8601 date-time")
 
 
@@ -141,8 +146,14 @@ def history_from_list(
     """
     entries = []
     for item in items:
-        if sorted(item) != sorted(HISTORY_ENTRY_KEYS):
-            raise ValueError(f"an entry needs exactly the keys {', '.join(HISTORY_ENTRY_KEYS)}")
+        missing = [key for key in HISTORY_ENTRY_KEYS if key not in item]
+        unexpected = [key for key in item if key not in HISTORY_ENTRY_KEYS]
+        if missing or unexpected:
+            found = [f"missing {k!r}" for k in missing] + [f"unexpected {k!r}" for k in unexpected]
+            raise ValueError(
+                f"an entry needs exactly the keys {', '.join(HISTORY_ENTRY_KEYS)} "
+                f"({', '.join(found)})"
+            )
         if not isinstance(item["event"], str):
             raise ValueError(f"event must be a string, got {item['event']!r}")
         at = _parse_time(item["at"])
@@ -175,11 +186,21 @@ def job_to_dict(job: Job, *, history: bool = True) -> dict[str, Any]:
     leaves ``status_history`` out: azure-ai-ml refuses that key).
 
     Raises:
-        JobDumpError: ``extras`` holds a key that jobfsm writes itself.
+        JobDumpError: ``extras`` holds a key that is not a string or that jobfsm
+            writes itself, or a generic job's type names a modelled class.
     """
     cls = type(job)
+    modelled = JOB_CLASSES.get(job.type.strip().lower())
+    if cls is GenericJob and modelled is not None:  # load_job would not give it back
+        raise JobDumpError(
+            f"a generic job of type {job.type!r} cannot be written: the file would load "
+            f"as a {modelled.__name__} (or not at all); create a {modelled.__name__}"
+        )
     typed = typed_keys(cls)
     reserved = {*typed, "type", *READ_ONLY_KEYS, STATUS_KEY, HISTORY_KEY}
+    not_text = [key for key in job.extras if not isinstance(key, str)]
+    if not_text:  # load_job refuses them: the file could not be read back
+        raise JobDumpError(f"extras key(s) {not_text!r} are not strings; use string keys")
     clash = [key for key in job.extras if key in reserved]
     if clash:
         raise JobDumpError(

@@ -258,7 +258,12 @@ class JobFileStatusError(JobFileError):
         self.known = tuple(str(k) for k in known)
         self.suggestion = closest(value, self.known) if isinstance(value, str) else None
         hint = f"; did you mean {self.suggestion!r}?" if self.suggestion else ""
-        kind = "" if isinstance(value, str) else f" (a {type(value).__name__}, not a string)"
+        if isinstance(value, str):
+            kind = ""
+        elif value is None:
+            kind = " (null, not a string)"
+        else:
+            kind = f" (of type {type(value).__name__}, not a string)"
         super().__init__(
             f"{key}: unknown status {value!r}{kind}{hint} (known statuses: {_quoted(self.known)})",
             **where,

@@ -61,17 +61,35 @@ class JobStore:
         self.lifecycle = lifecycle
         self.timeout = timeout
         self._local = threading.local()
-        # executescript commits on its own; CREATE ... IF NOT EXISTS is idempotent.
-        self._connection().executescript(_SCHEMA)
+        db = self._connection()
+        try:
+            # executescript commits on its own; CREATE ... IF NOT EXISTS is idempotent.
+            db.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            self.close()
+            raise self._open_error(exc) from exc
 
     def _connection(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
         if db is None:
             # isolation_level=None: transactions are opened explicitly below.
-            db = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
+            try:
+                db = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+            except sqlite3.Error as exc:
+                raise self._open_error(exc) from exc
+            try:
+                db.execute("PRAGMA journal_mode=WAL")  # the first read of the file
+            except sqlite3.Error as exc:
+                db.close()
+                raise self._open_error(exc) from exc
             self._local.db = db
         return db
+
+    def _open_error(self, exc: sqlite3.Error) -> JobStoreError:
+        return JobStoreError(
+            f"{self.path}: cannot open the job store ({exc}); expected a SQLite database "
+            "file, or a new file name, in an existing folder that can be written"
+        )
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -82,13 +100,19 @@ class JobStore:
             raise JobStoreError(f"{self.path}: cannot open a write transaction: {exc}") from exc
         try:
             yield db
-        except BaseException:
-            db.execute("ROLLBACK")
+            db.execute("COMMIT")
+        except BaseException as exc:
+            if db.in_transaction:  # SQLite has rolled back already after some errors (disk full)
+                db.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise JobStoreError(f"{self.path}: {exc}; nothing was written") from exc
             raise
-        db.execute("COMMIT")
 
     def close(self) -> None:
-        """Close this thread's connection (others close when their thread ends)."""
+        """Close this thread's connection (others close when their thread ends).
+
+        The store stays usable: its next use in this thread opens a new connection.
+        """
         db = getattr(self._local, "db", None)
         if db is not None:
             db.close()
@@ -106,11 +130,20 @@ class JobStore:
         """Store a new job under its name.
 
         Raises:
-            ValueError: the job has no name.
-            JobStoreError: a job with that name is already stored.
+            ValueError: the job has no name, or follows another lifecycle than
+                the store's (its row could not be loaded back).
+            JobStoreError: a job with that name is already stored, or the
+                database cannot be written.
+            JobDumpError: the job holds a value YAML cannot represent; nothing is stored.
         """
         if not job.name:
             raise ValueError("a job needs a name to be stored; fire 'start' or pass name=")
+        if job.lifecycle != self.lifecycle:
+            raise ValueError(
+                f"job {job.name!r} follows lifecycle {job.lifecycle.name!r} but {self.path} "
+                f"holds jobs of {self.lifecycle.name!r}; create the job with "
+                "lifecycle=store.lifecycle, or open the store with the job's lifecycle"
+            )
         with self._transaction() as db:
             try:
                 db.execute(
@@ -119,15 +152,19 @@ class JobStore:
                     (job.name, job.type, str(job.status), _document(job)),
                 )
             except sqlite3.IntegrityError:
-                raise JobStoreError(f"{self.path}: a job named {job.name!r} is already stored")
+                raise JobStoreError(
+                    f"{self.path}: a job named {job.name!r} is already stored"
+                ) from None
 
     def get(self, name: str) -> Job:
         """Load the job called *name*.
 
         Raises:
             JobNotFoundError: no such job (also a ``KeyError``).
+            JobFileError: the stored document does not fit the store's lifecycle
+                (the job was stored with another one); names the store and the job.
         """
-        return self._load(self._column(self._connection(), "document", name))
+        return self._load(name, self._column(self._connection(), "document", name))
 
     def fire(self, name: str, event: str, *, to: str | None = None) -> enum.StrEnum:
         """Apply *event* to the stored job *name* atomically and return its new status.
@@ -138,9 +175,11 @@ class JobStore:
         Raises:
             JobNotFoundError: no such job.
             IllegalTransitionError: the event is not allowed; the row is unchanged.
+            JobStoreError: the database cannot be written (another writer held it
+                longer than ``timeout``, the disk is full); the row is unchanged.
         """
         with self._transaction() as db:
-            job = self._load(self._column(db, "document", name))
+            job = self._load(name, self._column(db, "document", name))
             status = job.fire(event, to=to)
             db.execute(
                 "UPDATE jobs SET status = ?, version = version + 1, document = ? WHERE name = ?",
@@ -159,9 +198,15 @@ class JobStore:
         return [name for (name,) in rows]
 
     def counts(self) -> dict[enum.StrEnum, int]:
-        """How many jobs are at each status (statuses with no job are left out)."""
+        """How many jobs are at each status (statuses with no job are left out).
+
+        Raises:
+            UnknownStatusError: a job is stored at a status the store's lifecycle
+                lacks (it was stored with another lifecycle).
+        """
         rows = self._connection().execute("SELECT status, COUNT(*) FROM jobs GROUP BY status")
-        return {self.lifecycle.status(status): count for status, count in rows}
+        where = f"{self.path} (opened with lifecycle {self.lifecycle.name!r})"
+        return {self.lifecycle.status(status, where=where): count for status, count in rows}
 
     def version(self, name: str) -> int:
         """How many times the row of *name* was written (1 after ``add``)."""
@@ -175,10 +220,11 @@ class JobStore:
             raise JobNotFoundError(name, self.path)
         return row[0]
 
-    def _load(self, document: str) -> Job:
-        from jobfsm.yamlio import load_job
+    def _load(self, name: str, document: str) -> Job:
+        from jobfsm.yamlio import _load_text
 
-        return load_job(io.StringIO(document), lifecycle=self.lifecycle)
+        where = f"{self.path} (job {name!r})"
+        return _load_text(document, file=where, base=None, lifecycle=self.lifecycle)
 
 
 def _document(job: Job, **kwargs: Any) -> str:

@@ -18,6 +18,7 @@ they are re-exported here.
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import os
 import re
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import yaml
-from yaml.nodes import MappingNode, Node, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from jobfsm._yamldoc import (
     HISTORY_ENTRY_KEYS,
@@ -77,15 +78,69 @@ __all__ = [
 # -- YAML dialect --------------------------------------------------------------
 
 
-class _Loader(yaml.SafeLoader):
-    """Safe loading, with YAML 1.2 booleans: only true/false (any case form)."""
+# Implicit tags the loader does not resolve: YAML 1.1's yes/no/on/off booleans
+# (re-added below as true/false only), and `=`, the `value` tag, which no safe
+# constructor builds: plain `=` is the string '='.
+_DROPPED_TAGS = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:value")
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
-    # A copy without YAML 1.1's yes/no/on/off booleans, in new lists, so the
-    # add_implicit_resolver call below never touches SafeLoader's own table.
+
+class _Loader(yaml.SafeLoader):
+    """Safe loading, with YAML 1.2 booleans (only true/false, any case form).
+
+    An alias used inside the value its anchor names (``&a [*a]``) is refused:
+    the recursive value it builds cannot be compared or written back.
+    """
+
+    # A filtered copy, in new lists, so that add_implicit_resolver below never
+    # touches SafeLoader's own table.
     yaml_implicit_resolvers = {  # noqa: RUF012 - the class-level table PyYAML reads
-        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+        first: [(tag, rx) for tag, rx in resolvers if tag not in _DROPPED_TAGS]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._open_anchors: set[str] = set()  # anchors of the collections being composed
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        # PyYAML refuses to define an anchor twice, so a name is open at most once.
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent) and event.anchor in self._open_anchors:
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                f"alias *{event.anchor} is inside the value anchored as {event.anchor!r} "
+                "(a value cannot contain itself)",
+                event.start_mark,  # type: ignore[arg-type]
+            )
+        if not isinstance(event, yaml.CollectionStartEvent) or event.anchor is None:
+            return super().compose_node(parent, index)
+        self._open_anchors.add(event.anchor)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._open_anchors.discard(event.anchor)
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
+        # YAML requires unique keys; PyYAML would keep the last value silently.
+        # Keys merged in with `<<` may be overridden, so only the mapping's own
+        # scalar keys are compared (before SafeConstructor flattens the merges).
+        first: dict[Any, Node] = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, ScalarNode) or key_node.tag == _MERGE_TAG:
+                continue
+            key = self.construct_object(key_node)
+            if key in first:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"key {key!r} is written a second time in this mapping (first at line "
+                    f"{first[key].start_mark.line + 1}); a key may appear once",
+                    key_node.start_mark,
+                )
+            first[key] = key_node
+        return super().construct_mapping(node, deep)
 
 
 _Loader.add_implicit_resolver(
@@ -152,13 +207,19 @@ def dump_job(
     Raises:
         JobFileExistsError: *dest* is a path that exists (a ``FileExistsError``);
             the file is left untouched.
+        IsADirectoryError: *dest* is a folder.
         StreamNotWritableError: *dest* is a stream that is not writable (an
             ``OSError``).
-        JobDumpError: the job holds a value YAML cannot represent.
+        JobDumpError: the job holds a value YAML cannot represent, or the
+            stream's encoding cannot hold its text.
         OSError: the folder cannot be written; no file is left behind.
     """
     if isinstance(dest, (str, os.PathLike)):
         path = os.fspath(dest)
+        if os.path.isdir(path):
+            raise IsADirectoryError(
+                errno.EISDIR, "is a folder; dump needs a file path such as folder/job.yml", path
+            )
         if os.path.lexists(path):  # fail early; the link below re-checks atomically
             raise JobFileExistsError(path)
         _write_new_file(path, _render(job, history, kwargs))
@@ -170,24 +231,63 @@ def dump_job(
         raise TypeError("dump needs a text stream; open the file with mode 'w', not 'wb'")
     text = _render(job, history, kwargs)
     try:
-        dest.write(text)
+        dest.write(text)  # a text stream encodes all of it before writing any
     except io.UnsupportedOperation as exc:
         raise StreamNotWritableError(dest) from exc
+    except UnicodeEncodeError as exc:
+        raise JobDumpError(
+            f"the stream's encoding {exc.encoding!r} cannot hold "
+            f"{exc.object[exc.start : exc.end]!r}; open it with encoding='utf-8'"
+        ) from None
 
 
 def _render(job: Job, history: bool, kwargs: Mapping[str, Any]) -> str:
-    options: dict[str, Any] = {"sort_keys": False, "default_flow_style": False}
-    options["allow_unicode"] = True
-    options.update(kwargs)
+    options = {"sort_keys": False, "default_flow_style": False, "allow_unicode": True, **kwargs}
+    data = job_to_dict(job, history=history)
+    who = f"job {job.name!r}" if job.name else "the job"
     try:
-        return str(yaml.dump(job_to_dict(job, history=history), Dumper=_Dumper, **options))
+        return str(yaml.dump(data, Dumper=_Dumper, **options))
+    except yaml.representer.RepresenterError as exc:
+        value = exc.args[1] if len(exc.args) > 1 else None
+        where = _key_path(data, value) or "a value"
+        raise JobDumpError(
+            f"{who} cannot be written as YAML: {where} is {value!r}, of type "
+            f"{type(value).__name__}; YAML holds mappings, lists, strings, numbers, "
+            "booleans, null, dates and date-times"
+        ) from exc
     except yaml.YAMLError as exc:
-        raise JobDumpError(f"job {job.name!r} cannot be written as YAML: {exc}") from exc
+        raise JobDumpError(f"{who} cannot be written as YAML: {exc}") from exc
+    except RecursionError:
+        # Aliases are off, so a list or dict that contains itself never ends.
+        raise JobDumpError(
+            f"{who} cannot be written as YAML: a value contains itself (or is nested too deeply)"
+        ) from None
+
+
+def _key_path(data: Any, target: object, path: str = "", seen: set[int] | None = None) -> str:
+    """Where *target* is in *data* (``inputs.data.paths[1]``), or ``""``."""
+    if data is target:
+        return path
+    seen = set() if seen is None else seen
+    if isinstance(data, (dict, list, tuple)) and id(data) not in seen:
+        seen.add(id(data))
+        items = data.items() if isinstance(data, dict) else enumerate(data)
+        for key, value in items:
+            step = f"{path and '.'}{key}" if isinstance(data, dict) else f"[{key}]"
+            found = _key_path(value, target, path + step, seen)
+            if found:
+                return found
+    return ""
 
 
 def _write_new_file(path: str, text: str) -> None:
     folder = os.path.dirname(os.path.abspath(path))
-    fd, temp = tempfile.mkstemp(prefix=".jobfsm-", suffix=".tmp", dir=folder)
+    try:
+        fd, temp = tempfile.mkstemp(prefix=".jobfsm-", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        # Report the file asked for, not the temporary name (OSError(errno, ...)
+        # gives the same subclass: FileNotFoundError, PermissionError, ...).
+        raise OSError(exc.errno, exc.strerror, path) from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             os.fchmod(handle.fileno(), _FILE_MODE)  # mkstemp makes 0600 files
@@ -218,21 +318,42 @@ def _where(file: str | None, node: Node | None) -> dict[str, Any]:
 
 
 def _read(source: str | os.PathLike[str] | IO[str]) -> tuple[str, str | None, Path | None]:
-    """Return (text, file name for messages, base folder) of *source*."""
+    """Return (text, file name for messages, base folder) of *source*.
+
+    Text is decoded here, not by ``open``: the error then knows the bytes before
+    the bad one, hence its line. (YAML reads CRLF and CR line breaks itself.)
+    """
     if isinstance(source, (str, os.PathLike)):
-        path = os.fspath(source)
+        file: str | None = os.fspath(source)
+        with open(source, "rb") as handle:
+            data: str | bytes = handle.read()
+        base: Path | None = Path(os.path.abspath(source)).parent
+    else:
+        name = getattr(source, "name", None)
+        file = name if isinstance(name, str) else None
+        base = Path(os.path.abspath(file)).parent if file and os.path.isfile(file) else None
         try:
-            with open(path, encoding="utf-8") as handle:
-                return handle.read(), path, Path(os.path.abspath(path)).parent
-        except UnicodeDecodeError as exc:
-            raise JobFileSyntaxError(f"not UTF-8 text: {exc.reason}", file=path) from exc
-    name = getattr(source, "name", None)
-    text = source.read()
-    if isinstance(text, bytes):
-        text = text.decode("utf-8")
-    file = name if isinstance(name, str) else None
-    base = Path(os.path.abspath(file)).parent if file and os.path.isfile(file) else None
-    return text, file, base
+            data = source.read()
+        except UnicodeDecodeError as exc:  # a text stream decoding as it reads
+            raise _not_utf8(exc, file) from None
+    if isinstance(data, str):
+        return data, file, base
+    try:
+        return data.decode("utf-8"), file, base
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(exc, file) from None
+
+
+def _not_utf8(exc: UnicodeDecodeError, file: str | None) -> JobFileSyntaxError:
+    # exc.object is all the bytes read (a text stream's read() decodes them at
+    # once too), so the line counts from where reading began, like YAML's marks.
+    data = bytes(exc.object)
+    return JobFileSyntaxError(
+        f"not UTF-8 text: byte 0x{data[exc.start : exc.start + 1].hex()} ({exc.reason}); "
+        "save the file as UTF-8",
+        file=file,
+        line=data.count(b"\n", 0, exc.start) + 1,
+    )
 
 
 def _parse(text: str, file: str | None) -> tuple[MappingNode, dict[str, Any]]:
@@ -259,11 +380,21 @@ def _parse(text: str, file: str | None) -> tuple[MappingNode, dict[str, Any]]:
             raise UnsafeTagError(match[1], **where) from None
         raise JobFileSyntaxError(str(exc.problem), **where) from None
     except yaml.MarkedYAMLError as exc:
-        message = " ".join(filter(None, [exc.context, exc.problem]))
+        context = exc.context
+        if context and exc.context_mark and exc.problem_mark:  # two places: name both
+            context += f" (line {exc.context_mark.line + 1}, column {exc.context_mark.column + 1})"
+        message = " ".join(filter(None, [context, exc.problem]))
+        if "'\\t'" in message:  # PyYAML's words for a tab it cannot read
+            message += "; indent with spaces (YAML does not allow tabs there)"
         where = _mark_where(file, exc.problem_mark or exc.context_mark)
         raise JobFileSyntaxError(message, **where) from None
     except yaml.YAMLError as exc:
         raise JobFileSyntaxError(str(exc), file=file) from None
+    except RecursionError:  # the parser and composer recurse once per level
+        raise JobFileSyntaxError(
+            "the document is nested too deeply; expected at most a few hundred levels",
+            **_mark_where(file, loader.get_mark()),
+        ) from None
     finally:
         loader.dispose()
     return node, data
@@ -294,6 +425,17 @@ def load_job(
         OSError: the file cannot be read.
     """
     text, file, base = _read(source)
+    return _load_text(text, file=file, base=base, lifecycle=lifecycle)
+
+
+def _load_text(
+    text: str, *, file: str | None, base: Path | None, lifecycle: Lifecycle = DEFAULT_LIFECYCLE
+) -> Job:
+    """:func:`load_job` for text already read; *file* is the name errors give.
+
+    Raises:
+        JobFileError: as :func:`load_job`.
+    """
     root, data = _parse(text, file)
     nodes: dict[str, Node] = {}  # top-level key -> value node, for error lines
     for key_node, value_node in root.value:
@@ -333,6 +475,14 @@ def _job_class(
             key="type",
             expected=f"one of {', '.join(map(repr, JOB_CLASSES))} (any other non-empty "
             "string such as 'automl' loads as a generic job)",
+            **_where(file, node),
+        )
+    known = value.strip().lower()
+    if value not in JOB_CLASSES and known in JOB_CLASSES:  # azure-ai-ml refuses these too
+        raise JobFileStructureError(
+            f"type {value!r} is not a job type (did you mean {known!r}?)",
+            key="type",
+            expected=f"one of {', '.join(map(repr, JOB_CLASSES))}, spelled exactly",
             **_where(file, node),
         )
     return JOB_CLASSES.get(value, GenericJob), value
@@ -383,7 +533,7 @@ def _services(value: Any, file: str | None, node: Node) -> dict[str, JobService]
             expected="a mapping of service name to {type, endpoint, nodes, port, ...}",
             **_where(file, node),
         )  # fmt: skip
-    items = dict(zip([k.value for k, _ in node.value], [v for _, v in node.value], strict=True))
+    items = {key.value: value for key, value in node.value}
     out = {}
     for name, spec in value.items():
         where = _where(file, items.get(str(name), node))
@@ -449,7 +599,7 @@ def _restore(
     except InvalidHistoryError as exc:
         node = item_nodes[exc.index] if 0 <= exc.index < len(item_nodes) else history_node
         raise JobFileHistoryError(
-            f"{HISTORY_KEY}: {exc} (status {status!r}); a history must be a chain of "
+            f"{HISTORY_KEY}: {exc} (status {str(status)!r}); a history must be a chain of "
             f"lifecycle events ending at the status",
             index=exc.index,
             **_where(file, node),

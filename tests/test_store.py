@@ -10,8 +10,23 @@ from pathlib import Path
 
 import pytest
 
-from jobfsm import CommandJob, IllegalTransitionError, JobStatus
-from jobfsm.errors import JobNotFoundError, JobStoreError
+from jobfsm import (
+    DEFAULT_LIFECYCLE,
+    CommandJob,
+    EventSpec,
+    IllegalTransitionError,
+    Job,
+    JobStatus,
+    add_observer,
+    remove_observer,
+)
+from jobfsm.errors import (
+    JobDumpError,
+    JobFileStatusError,
+    JobNotFoundError,
+    JobStoreError,
+    UnknownStatusError,
+)
 from jobfsm.store import JobStore
 
 REPO = Path(__file__).resolve().parents[1]
@@ -130,3 +145,157 @@ def test_processes_racing_on_one_job_apply_each_event_once(tmp_path: Path) -> No
         assert job.status is JobStatus.COMPLETED
         assert len(job.history) == 6
         assert store.version("race") == 7
+
+
+# -- hardening ----------------------------------------------------------------------
+
+_PAUSED = DEFAULT_LIFECYCLE.extend(
+    name="with-pause",
+    states=["Paused"],
+    events=[EventSpec("pause", "Running", "Paused"), EventSpec("unpause", "Paused", "Running")],
+)
+
+
+@pytest.mark.parametrize(
+    ("where", "reason"),
+    [
+        ("missing/jobs.db", "folder"),
+        ("a-file/jobs.db", "folder"),
+        ("a-folder", "folder"),
+        ("not-sqlite.db", "not a database"),
+    ],
+)
+def test_unusable_database_path_is_a_store_error(tmp_path: Path, where: str, reason: str) -> None:
+    """A path in a missing folder, under a regular file, naming a folder, or a file
+    that is not SQLite raises JobStoreError (an OSError) naming the path and what
+    would be valid, not a bare sqlite3 error."""
+    (tmp_path / "a-file").write_text("x\n")
+    (tmp_path / "a-folder").mkdir()
+    (tmp_path / "not-sqlite.db").write_text("name,status\n" * 200)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(JobStoreError) as info:
+        JobStore(tmp_path / where)
+    assert isinstance(info.value, OSError)
+    assert str(tmp_path / where) in str(info.value)
+    assert reason in str(info.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_job_with_another_lifecycle_is_refused(tmp_path: Path) -> None:
+    """add refuses a job whose lifecycle is not the store's: its row could not be
+    loaded back (get, fire and counts would fail on it). Nothing is stored."""
+    paused = _PAUSED
+    job = CommandJob(name="p", lifecycle=paused)
+    for event in ("start", "prepare", "queue", "run", "pause"):
+        job.fire(event)
+    with JobStore(tmp_path / "jobs.db") as store:
+        with pytest.raises(ValueError, match="with-pause") as info:
+            store.add(job)
+        assert "lifecycle=" in str(info.value)
+        assert store.names() == []
+        assert store.counts() == {}
+    with JobStore(tmp_path / "jobs.db", lifecycle=paused) as store:
+        store.add(job)
+        assert store.get("p") == job
+        assert store.fire("p", "unpause") == paused.status("Running")
+
+
+def test_rows_of_another_lifecycle_name_the_store_and_job(tmp_path: Path) -> None:
+    """A store opened with a lifecycle that lacks the stored statuses names the
+    database (and the job) in its errors."""
+    paused = _PAUSED
+    db = tmp_path / "jobs.db"
+    with JobStore(db, lifecycle=paused) as store:
+        store.add(CommandJob(name="p", lifecycle=paused))
+        for event in ("start", "prepare", "queue", "run", "pause"):
+            store.fire("p", event)
+    with JobStore(db) as store:
+        with pytest.raises(JobFileStatusError) as info:
+            store.get("p")
+        assert str(db) in str(info.value)
+        assert "'p'" in str(info.value)
+        with pytest.raises(UnknownStatusError, match="'Paused'") as counts:
+            store.counts()
+        assert str(db) in str(counts.value)
+
+
+def test_raising_observer_leaves_the_row_unchanged(tmp_path: Path) -> None:
+    """A lifecycle observer that raises inside store.fire propagates, and the row
+    keeps its status and version."""
+
+    def refuse(job: Job, entry: object) -> None:
+        raise RuntimeError("refused by observer")
+
+    with JobStore(tmp_path / "jobs.db") as store:
+        store.add(CommandJob(name="a"))
+        add_observer(refuse)
+        try:
+            with pytest.raises(RuntimeError, match="refused by observer"):
+                store.fire("a", "start")
+        finally:
+            remove_observer(refuse)
+        assert store.version("a") == 1
+        assert store.get("a").status is JobStatus.NOT_STARTED
+        assert store.fire("a", "start") is JobStatus.STARTING
+
+
+def test_job_that_cannot_be_written_is_not_stored(tmp_path: Path) -> None:
+    """A job whose document cannot be written raises JobDumpError; no row is added."""
+    with JobStore(tmp_path / "jobs.db") as store:
+        with pytest.raises(JobDumpError):
+            store.add(CommandJob(name="a", extras={"x_obj": object()}))
+        assert store.names() == []
+        store.add(CommandJob(name="a"))
+        assert store.version("a") == 1
+
+
+def test_store_reopens_after_close(tmp_path: Path) -> None:
+    """close() ends this thread's connection; the next call opens a new one."""
+    store = JobStore(tmp_path / "jobs.db")
+    store.add(CommandJob(name="a"))
+    store.close()
+    assert store.get("a").name == "a"
+    store.close()
+
+
+def test_threads_adding_the_same_name_store_it_once(tmp_path: Path) -> None:
+    """Eight threads adding a job of the same name: one row, seven JobStoreErrors."""
+    store = JobStore(tmp_path / "jobs.db")
+    results: list[str] = []
+    barrier = threading.Barrier(8)
+
+    def worker(index: int) -> None:
+        barrier.wait()
+        try:
+            store.add(CommandJob(name="dup", tags={"by": index}))
+            results.append("stored")
+        except JobStoreError:
+            results.append("refused")
+        finally:
+            store.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["refused"] * 7 + ["stored"]
+    assert store.names() == ["dup"]
+    assert store.version("dup") == 1
+
+
+def test_full_database_reports_the_real_cause(tmp_path: Path) -> None:
+    """When SQLite rolls back on its own (database or disk full), the caller gets a
+    JobStoreError naming the store and the cause, not "cannot rollback"; nothing
+    is stored and the store keeps working."""
+    with JobStore(tmp_path / "jobs.db") as store:
+        store.add(CommandJob(name="a"))
+        # A full disk, simulated: this thread's connection may not grow the file.
+        db = store._connection()
+        db.execute(f"PRAGMA max_page_count={db.execute('PRAGMA page_count').fetchone()[0]}")
+        with pytest.raises(JobStoreError, match="full") as info:
+            store.add(CommandJob(name="big", description="x" * 100_000))
+        assert str(tmp_path / "jobs.db") in str(info.value)
+        assert store.names() == ["a"]
+        store.fire("a", "start")
+        assert store.version("a") == 2

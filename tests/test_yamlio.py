@@ -113,7 +113,9 @@ def _jobs(draw: st.DrawFn) -> Job:
         )
     if kind == "generic":
         reserved = {"command", "pipeline", "sweep"}
-        kind_name = draw(st.text(min_size=1).filter(lambda t: t.strip() and t not in reserved))
+        kind_name = draw(
+            st.text(min_size=1).filter(lambda t: t.strip() and t.strip().lower() not in reserved)
+        )
         job: Job = GenericJob(type=kind_name, **kwargs)
     else:
         cls = {"command": CommandJob, "pipeline": PipelineJob, "sweep": SweepJob}[kind]
@@ -710,3 +712,241 @@ def test_yaml_names_are_exported() -> None:
         error = getattr(jobfsm, name)
         assert issubclass(error, JobFSMError)
         assert issubclass(error, builtin)
+
+
+# -- hardening: each test below pins a fixed defect ---------------------------------
+
+
+@pytest.mark.parametrize("where", ["missing/job.yml", "a-file/job.yml"])
+def test_folder_errors_name_the_file_asked_for(tmp_path: Path, where: str) -> None:
+    """A missing folder or a folder that is a regular file is reported with the
+    destination path, not the name of the internal temporary file."""
+    (tmp_path / "a-file").write_text("x\n")
+    dest = tmp_path / where
+    with pytest.raises((FileNotFoundError, NotADirectoryError)) as info:
+        CommandJob(command="echo").dump(dest)
+    assert info.value.filename == str(dest)
+    assert ".jobfsm-" not in str(info.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
+
+
+@pytest.mark.parametrize("binary", [True, False])
+def test_stream_that_is_not_utf8(tmp_path: Path, binary: bool) -> None:
+    """Bytes that are not UTF-8 in a stream (binary, or text decoded on read) are a
+    JobFileSyntaxError naming the stream and the line, not a UnicodeDecodeError."""
+    path = tmp_path / "job.yml"
+    path.write_bytes(b"command: echo\nx: \xff\n")
+    with (
+        path.open("rb" if binary else "r", encoding=None if binary else "utf-8") as stream,
+        pytest.raises(JobFileSyntaxError, match="not UTF-8") as info,
+    ):
+        load_job(stream)  # type: ignore[arg-type]
+    assert info.value.file == str(path)
+    assert info.value.line == 2
+
+
+def test_not_utf8_names_the_line(tmp_path: Path) -> None:
+    """A file path that is not UTF-8 names the line of the first bad byte."""
+    path = _write(tmp_path, "")
+    path.write_bytes(b"command: echo\n\nx: caf\xe9\n")
+    with pytest.raises(JobFileSyntaxError) as info:
+        load_job(path)
+    assert info.value.line == 3
+    assert "0xe9" in str(info.value)
+
+
+def test_history_entry_with_a_non_string_key(tmp_path: Path) -> None:
+    """An entry with a key YAML reads as a number names the unexpected key and the
+    valid ones (it used to fail comparing int and str)."""
+    text = (
+        "status: Starting\nstatus_history:\n"
+        "- {from: NotStarted, to: Starting, event: start, at: '2024-01-01T00:00:00Z', 1: x}\n"
+    )
+    error = _error(tmp_path, text, JobFileHistoryError)
+    assert "not supported" not in str(error)
+    assert "unexpected 1" in str(error)
+    assert "from, to, event, at" in str(error)
+
+
+def test_history_entry_missing_a_key_names_it(tmp_path: Path) -> None:
+    """A missing key is named."""
+    text = "status: Starting\nstatus_history:\n- {from: NotStarted, to: Starting, event: start}\n"
+    error = _error(tmp_path, text, JobFileHistoryError)
+    assert "missing 'at'" in str(error)
+
+
+def test_history_error_shows_the_status_as_written(tmp_path: Path) -> None:
+    """When the status comes from the history, the message shows it as text,
+    not as the repr of an enum member."""
+    text = (
+        "status_history:\n"
+        "- {from: NotStarted, to: Starting, event: strat, at: '2024-01-01T00:00:00Z'}\n"
+    )
+    error = _error(tmp_path, text, JobFileHistoryError)
+    assert "<JobStatus" not in str(error)
+    assert "(status 'Starting')" in str(error)
+
+
+def test_equals_sign_is_a_string() -> None:
+    """A plain `=` is the string '=' (YAML 1.1's `value` tag has no safe constructor,
+    so it used to be refused as an unsafe tag although no tag was written)."""
+    job = _loads("command: echo\nargs: =\nlist: [a, =]\n")
+    assert job.extras == {"args": "=", "list": ["a", "="]}
+    assert _loads(_dumps(job)) == job
+
+
+def test_recursive_alias_is_refused(tmp_path: Path) -> None:
+    """An alias inside the value it names (`&a [*a]`) is refused at its line: such a
+    value cannot be compared or written back."""
+    error = _error(tmp_path, "command: echo\nx: &a\n  - 1\n  - *a\n", JobFileSyntaxError)
+    assert error.line == 4
+    assert "'a'" in str(error)
+
+
+def test_sibling_aliases_are_fine() -> None:
+    """Aliases to values defined before (not around) them are ordinary YAML."""
+    job = _loads("x: &a [1]\ny: [*a, *a]\nz: {k: *a}\n")
+    assert job.extras == {"x": [1], "y": [[1], [1]], "z": {"k": [1]}}
+
+
+def test_deeply_nested_document_is_a_syntax_error(tmp_path: Path) -> None:
+    """Nesting deeper than the parser can follow is a JobFileSyntaxError naming the
+    file, not a RecursionError."""
+    error = _error(tmp_path, "x: " + "[" * 2000 + "]" * 2000 + "\n", JobFileSyntaxError)
+    assert "nested too deeply" in str(error)
+
+
+def test_recursive_value_is_a_dump_error(tmp_path: Path) -> None:
+    """A value that contains itself raises JobDumpError and writes nothing."""
+    loop: list[Any] = []
+    loop.append(loop)
+    with pytest.raises(JobDumpError, match="contains itself"):
+        CommandJob(command="echo", extras={"x_loop": loop}).dump(tmp_path / "job.yml")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_non_string_extras_key_is_a_dump_error(tmp_path: Path) -> None:
+    """An extras key that is not a string would give a file load_job refuses, so dump
+    refuses it first (nothing written)."""
+    job = CommandJob(command="echo", extras={1: "x"})
+    with pytest.raises(JobDumpError, match="1"):
+        job.dump(tmp_path / "job.yml")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("value", "known"), [("Command", "command"), ("' sweep'", "sweep")])
+def test_type_differing_only_in_case_or_spaces(tmp_path: Path, value: str, known: str) -> None:
+    """`type: Command` is not silently a generic job (azure-ai-ml refuses it too):
+    the error suggests the spelling jobfsm knows."""
+    error = _error(tmp_path, f"command: echo\ntype: {value}\n", JobFileStructureError)
+    assert error.line == 2
+    assert f"did you mean {known!r}" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("command: a\nname: n\ncommand: b\n", 3),
+        ("inputs:\n  x: 1\n  y: 2\n  x: 3\n", 4),
+        ("x_a: {1: a, 01: b}\n", 1),
+    ],
+)
+def test_duplicate_keys_are_refused(tmp_path: Path, text: str, line: int) -> None:
+    """A key written twice in one mapping would silently lose the first value (and
+    YAML requires unique keys): refused at the second one, naming the first line."""
+    error = _error(tmp_path, text, JobFileSyntaxError)
+    assert error.line == line
+    assert "second time" in str(error)
+    assert "line " in error.reason
+
+
+def test_merge_keys_may_be_overridden() -> None:
+    """Keys brought in by `<<` may be overridden by the mapping's own keys."""
+    job = _loads("x_base: &b {a: 1, b: 1}\nx_job:\n  <<: *b\n  b: 2\n")
+    assert job.extras["x_job"] == {"a": 1, "b": 2}
+
+
+def test_date_without_time_is_shown_as_written(tmp_path: Path) -> None:
+    """An unquoted date where a date-time is needed names it as written, not as a
+    Python repr, and shows a valid form."""
+    text = "command: echo\ncreation_context:\n  created_at: 2024-05-01\n"
+    error = _error(tmp_path, text, JobFileStructureError)
+    assert "datetime.date" not in str(error)
+    assert "2024-05-01 is a date without a time" in str(error)
+    assert "2024-05-01T00:00:00Z" in str(error)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2024-05-01",
+        "2024-05-01T12:30:00Z",
+        "2024-05-01 12:30:00.250+02:00",
+        "'2024-05-01'",
+        "'2024-05-01T12:30:00Z'",
+    ],
+)
+def test_timestamps_and_date_strings_round_trip(value: str) -> None:
+    """YAML dates and timestamps stay dates and date-times, quoted ones stay strings,
+    through load -> dump -> load (values, tags and extras alike)."""
+    job = _loads(f"command: echo\ntags:\n  when: {value}\nx_when: {value}\n")
+    again = _loads(_dumps(job))
+    assert again == job
+    assert type(again.extras["x_when"]) is type(job.extras["x_when"])
+    assert type(again.tags["when"]) is type(job.tags["when"])
+
+
+def test_unwritable_value_names_where_it_is() -> None:
+    """The dump error names the key path of the value YAML cannot hold and the kinds
+    of values that are valid."""
+    job = CommandJob(command="echo", inputs={"data": {"paths": ["a", object()]}})
+    with pytest.raises(JobDumpError) as info:
+        _dumps(job)
+    assert "inputs.data.paths[1]" in str(info.value)
+    assert "object" in str(info.value)
+    assert "mappings" in str(info.value)
+
+
+@pytest.mark.parametrize("kind", ["command", "Command", " sweep "])
+def test_generic_job_named_like_a_modelled_type_is_a_dump_error(kind: str) -> None:
+    """A GenericJob whose type is (a spelling of) command/pipeline/sweep would load as
+    another class or not at all, so dump refuses it and names the class to use."""
+    with pytest.raises(JobDumpError, match=r"create a (CommandJob|SweepJob)"):
+        _dumps(GenericJob(type=kind, name="g"))
+
+
+def test_stream_whose_encoding_cannot_hold_the_text(tmp_path: Path) -> None:
+    """A text stream in an encoding that cannot hold the job's text (an ASCII
+    console) raises JobDumpError naming the encoding and the fix; nothing is written."""
+    path = tmp_path / "out.yml"
+    with path.open("w", encoding="ascii") as stream, pytest.raises(JobDumpError) as info:
+        CommandJob(command="echo café").dump(stream)
+    assert "'ascii'" in str(info.value)
+    assert "utf-8" in str(info.value)
+    assert path.read_bytes() == b""
+
+
+def test_tab_indentation_says_to_use_spaces(tmp_path: Path) -> None:
+    """A tab where YAML expects indentation names the line and says to use spaces."""
+    error = _error(tmp_path, "command: echo\ninputs:\n\tdata: 1\n", JobFileSyntaxError)
+    assert error.line == 3
+    assert "spaces" in str(error)
+
+
+def test_null_status_is_named_as_yaml_writes_it(tmp_path: Path) -> None:
+    """`status: null` (or a number) is refused in YAML terms, not Python type names."""
+    error = _error(tmp_path, "command: echo\nstatus: null\n", JobFileStatusError)
+    assert "NoneType" not in str(error)
+    assert "null, not a string" in str(error)
+    error = _error(tmp_path, "command: echo\nstatus: 3\n", JobFileStatusError)
+    assert "a int" not in str(error)
+
+
+def test_dump_to_a_folder_says_it_is_a_folder(tmp_path: Path) -> None:
+    """A folder as dest is an IsADirectoryError asking for a file path, not the
+    "never overwrites" message meant for existing files."""
+    with pytest.raises(IsADirectoryError) as info:
+        CommandJob(command="echo").dump(tmp_path)
+    assert info.value.filename == str(tmp_path)
+    assert "job.yml" in str(info.value)
+    assert list(tmp_path.iterdir()) == []
