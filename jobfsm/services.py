@@ -40,6 +40,11 @@ def _nodes(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
         raise ValueError(f"{attribute.name} must be 'all' or None, got {value!r}")
 
 
+def _port(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if type(value) is not int or not 0 < value < 65536:
+        raise ValueError(f"{attribute.name} must be a TCP port number (1-65535), got {value!r}")
+
+
 @attrs.define(kw_only=True, on_setattr=attrs.setters.NO_OP)
 class JobService:
     """An endpoint a running job exposes (SSH, TensorBoard, Studio, ...).
@@ -55,7 +60,7 @@ class JobService:
     job_service_type: JobServiceType | None = attrs.field(default=None, converter=_service_type)
     nodes: str | None = attrs.field(default=None, validator=_nodes)
     status: str | None = None
-    port: int | None = None
+    port: int | None = attrs.field(default=None, validator=attrs.validators.optional(_port))
     properties: dict[str, Any] = attrs.field(factory=dict)
     extras: dict[str, Any] = attrs.field(factory=dict)
 

@@ -136,8 +136,11 @@ class JobStore:
                 database cannot be written.
             JobDumpError: the job holds a value YAML cannot represent; nothing is stored.
         """
-        if not job.name:
-            raise ValueError("a job needs a name to be stored; fire 'start' or pass name=")
+        if not job.name or not isinstance(job.name, str):
+            raise ValueError(
+                f"a job needs a non-empty string name to be stored, not {job.name!r}; "
+                "fire 'start' or pass name="
+            )
         if job.lifecycle != self.lifecycle:
             raise ValueError(
                 f"job {job.name!r} follows lifecycle {job.lifecycle.name!r} but {self.path} "

@@ -101,6 +101,9 @@ def test_services_accept_objects_and_mappings() -> None:
         JobService(nodes="some")
     with pytest.raises(ValueError, match="bogus"):
         JobService(job_service_type="bogus")
+    with pytest.raises(ValueError, match=r"TCP port number \(1-65535\), got 'abc'"):
+        JobService(port="abc")  # type: ignore[arg-type]
+    assert JobService(port=8888).port == 8888
 
 
 @pytest.mark.parametrize(

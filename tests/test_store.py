@@ -69,8 +69,10 @@ def test_missing_and_duplicate_names(tmp_path: Path) -> None:
         store.add(CommandJob(name="a"))
         with pytest.raises(JobStoreError, match="'a' is already stored"):
             store.add(CommandJob(name="a"))
-        with pytest.raises(ValueError, match="needs a name"):
+        with pytest.raises(ValueError, match="needs a non-empty string name"):
             store.add(CommandJob())
+        with pytest.raises(ValueError, match="not 5"):
+            store.add(CommandJob(name=5))  # type: ignore[arg-type]
 
 
 def test_queries_by_status(tmp_path: Path) -> None:

@@ -85,7 +85,7 @@ def _services(draw: st.DrawFn) -> JobService:
         job_service_type=draw(st.none() | st.sampled_from(list(JobServiceType))),
         nodes=draw(st.sampled_from([None, "all"])),
         status=draw(_names),
-        port=draw(st.none() | st.integers(0, 65535)),
+        port=draw(st.none() | st.integers(1, 65535)),
         properties=draw(st.dictionaries(st.text(), yaml_values, max_size=3)),
         extras=draw(st.dictionaries(_extra_keys, yaml_values, max_size=3)),
     )
