@@ -57,6 +57,13 @@ class JobStore:
         lifecycle: Lifecycle = DEFAULT_LIFECYCLE,
         timeout: float = 30.0,
     ) -> None:
+        if str(path) == ":memory:" or str(path).startswith("file::memory:"):
+            # Each thread opens its own connection, and each would get its own
+            # empty in-memory database: the store would not be shared.
+            raise ValueError(
+                "JobStore needs a database file (it opens one connection per thread, "
+                "and an in-memory database is private to its connection)"
+            )
         self.path = Path(path)
         self.lifecycle = lifecycle
         self.timeout = timeout

@@ -372,6 +372,14 @@ def _parse(text: str, file: str | None) -> tuple[MappingNode, dict[str, Any]]:
             raise JobFileStructureError(
                 "the document is empty", key=None, expected="a mapping of job keys", file=file
             )
+        if _expanded_size(node, {}) > MAX_VALUES:
+            raise JobFileStructureError(
+                f"the document's aliases expand to more than {MAX_VALUES:,} values"
+                " (an alias bomb?)",
+                key=None,
+                expected="a job document whose values, aliases written out, fit in memory",
+                **_where(file, node),
+            )
         data = loader.construct_document(node)
     except yaml.constructor.ConstructorError as exc:
         where = _mark_where(file, exc.problem_mark)
@@ -398,6 +406,28 @@ def _parse(text: str, file: str | None) -> tuple[MappingNode, dict[str, Any]]:
     finally:
         loader.dispose()
     return node, data
+
+
+#: The most values a job document may hold once its aliases are written out.
+#: Aliases are shared when loaded, but comparing or dumping a job walks every
+#: copy; the largest corpus file holds a few hundred.
+MAX_VALUES = 1_000_000
+
+
+def _expanded_size(node: Node, sizes: dict[int, int]) -> int:
+    """How many nodes *node* stands for with every alias written out (memoised)."""
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    size = 1
+    if isinstance(node, SequenceNode):
+        size += sum(_expanded_size(child, sizes) for child in node.value)
+    elif isinstance(node, MappingNode):
+        size += sum(
+            _expanded_size(key, sizes) + _expanded_size(value, sizes) for key, value in node.value
+        )
+    sizes[id(node)] = size
+    return size
 
 
 def load_job(

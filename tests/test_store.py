@@ -301,3 +301,9 @@ def test_full_database_reports_the_real_cause(tmp_path: Path) -> None:
         assert store.names() == ["a"]
         store.fire("a", "start")
         assert store.version("a") == 2
+
+
+def test_in_memory_database_is_refused() -> None:
+    """':memory:' would give each thread its own empty database, so it is refused."""
+    with pytest.raises(ValueError, match="needs a database file"):
+        JobStore(":memory:")

@@ -809,6 +809,19 @@ def test_sibling_aliases_are_fine() -> None:
     assert job.extras == {"x": [1], "y": [[1], [1]], "z": {"k": [1]}}
 
 
+def test_alias_bomb_is_refused_before_it_is_built(tmp_path: Path) -> None:
+    """A document whose aliases multiply into more than a million values is refused
+    (comparing or dumping it would walk every copy)."""
+    lines = ['x0: &x0 ["a", "a", "a", "a", "a", "a", "a", "a", "a", "a"]']
+    for level in range(1, 7):
+        lines.append(f"x{level}: &x{level} [" + ", ".join([f"*x{level - 1}"] * 10) + "]")
+    error = _error(tmp_path, "\n".join(lines) + "\n", JobFileStructureError)
+    assert "aliases expand to more than 1,000,000 values" in str(error)
+    assert error.line == 1
+    # Two levels less (about 111,000 values written out) loads as usual.
+    assert _loads("\n".join(lines[:5]) + "\n").extras["x4"][0][0][0][0] == ["a"] * 10
+
+
 def test_deeply_nested_document_is_a_syntax_error(tmp_path: Path) -> None:
     """Nesting deeper than the parser can follow is a JobFileSyntaxError naming the
     file, not a RecursionError."""
