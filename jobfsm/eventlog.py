@@ -169,27 +169,17 @@ class EventLog:
                 fields[0] = fields[0].removeprefix("\ufeff")
                 header = [f.strip() for f in fields]
                 missing = [k for k in self.required if k not in header]
-                if missing:
-                    names = ", ".join(repr(k) for k in missing)
-                    errors.append(
-                        MalformedEvent(
-                            line,
-                            f"the CSV header has no column {names} (columns: "
-                            + ", ".join(repr(h) for h in header)
-                            + ")",
-                        )
-                    )
-                    return
+                # dict(zip(...)) would keep the last of a repeated column silently
                 twice = [k for k in self.required if header.count(k) > 1]
-                if twice:
-                    # dict(zip(...)) would keep the last one silently
+                if missing or twice:
+                    problem = (
+                        "no column " + ", ".join(repr(k) for k in missing)
+                        if missing
+                        else f"column {twice[0]!r} twice"
+                    )
+                    columns = ", ".join(repr(h) for h in header)
                     errors.append(
-                        MalformedEvent(
-                            line,
-                            f"the CSV header has column {twice[0]!r} twice (columns: "
-                            + ", ".join(repr(h) for h in header)
-                            + ")",
-                        )
+                        MalformedEvent(line, f"the CSV header has {problem} (columns: {columns})")
                     )
                     return
                 continue
