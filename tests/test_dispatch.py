@@ -37,6 +37,18 @@ def _job() -> CommandJob:
     return CommandJob(name="job", experiment_name="exp", command="echo")
 
 
+def _flap(job: CommandJob, errors: list[BaseException]) -> None:
+    """Lose and regain the heartbeat 300 times; refusals are other threads winning."""
+    for _ in range(300):
+        for event in ("lose_heartbeat", "resume"):
+            try:
+                job.fire(event)
+            except IllegalTransitionError:
+                pass  # another thread got there first
+            except BaseException as exc:  # pragma: no cover - reported by the caller
+                errors.append(exc)
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(event_names, max_size=40))
 def test_fire_follows_the_table(events: list[str]) -> None:
@@ -135,17 +147,7 @@ def test_concurrent_events_keep_the_history_a_chain() -> None:
     job.prepare()
     errors: list[BaseException] = []
 
-    def flap() -> None:
-        for _ in range(300):
-            for event in ("lose_heartbeat", "resume"):
-                try:
-                    job.fire(event)
-                except IllegalTransitionError:
-                    pass  # another thread got there first
-                except BaseException as exc:  # pragma: no cover - reported below
-                    errors.append(exc)
-
-    threads = [threading.Thread(target=flap) for _ in range(4)]
+    threads = [threading.Thread(target=_flap, args=(job, errors)) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -305,16 +307,6 @@ def test_observers_added_and_removed_while_other_threads_fire() -> None:
     errors: list[BaseException] = []
     done = threading.Event()
 
-    def flap() -> None:
-        for _ in range(300):
-            for event in ("lose_heartbeat", "resume"):
-                try:
-                    job.fire(event)
-                except IllegalTransitionError:
-                    pass
-                except BaseException as exc:  # pragma: no cover - reported below
-                    errors.append(exc)
-
     def churn() -> None:
         def noop(_job: object, _entry: HistoryEntry) -> None:
             pass
@@ -327,7 +319,7 @@ def test_observers_added_and_removed_while_other_threads_fire() -> None:
 
     churner = threading.Thread(target=churn)
     churner.start()
-    flappers = [threading.Thread(target=flap) for _ in range(3)]
+    flappers = [threading.Thread(target=_flap, args=(job, errors)) for _ in range(3)]
     for thread in flappers:
         thread.start()
     for thread in flappers:
