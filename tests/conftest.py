@@ -1,13 +1,37 @@
-"""Shared fixtures: paths to the repository and to the shared conformance corpus."""
+"""Shared fixtures: paths to the repository and to the shared conformance corpus.
+
+Optional features (an extra such as ``postgres``, ``arrow`` or ``spark``) are
+tested with :func:`needs`: on a contributor's machine without the extra the
+tests skip with the install command; with ``JOBFSM_REQUIRE_ALL=1`` (set by
+``.ci/run``) a missing extra fails the test instead, so CI never skips them.
+"""
 
 from __future__ import annotations
 
+import importlib
+import os
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus" / "azureml-examples"
+REQUIRE_ALL = os.environ.get("JOBFSM_REQUIRE_ALL") == "1"
+
+
+def needs(module: str, extra: str) -> ModuleType:
+    """Import *module* for a test of the optional feature installed by *extra*.
+
+    Skips the calling test when it is missing, unless ``JOBFSM_REQUIRE_ALL=1``.
+    """
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        message = f"{module} is not installed: pip install -e '.[{extra}]' ({exc})"
+        if REQUIRE_ALL:
+            pytest.fail(message)
+        pytest.skip(message)
 
 
 @pytest.fixture(scope="session")
