@@ -3,12 +3,15 @@
 The public API is re-exported here; the implementation lives in one module
 per responsibility: ``lifecycle`` (the lifecycle value), ``machine`` (the
 shared transitions machine), ``job`` and ``services`` (attrs job classes and
-the records they carry), ``validate`` and
-``eventlog`` (checking observed statuses), ``yamlio`` (job files), ``store``
-(durable SQLite store), ``diagrams`` and ``docgen`` (pictures and tables),
-``cli`` (the command line) and ``errors`` (every exception).
+the records they carry), ``validate``, ``eventlog`` and ``columnar``
+(checking observed statuses in lists, JSON Lines, CSV, Parquet and Arrow),
+``spark`` (the same verdicts on Apache Spark, imported on its own),
+``yamlio`` (job files), ``store`` (durable SQLite store), ``diagrams`` and
+``docgen`` (pictures and tables), ``cli`` (the command line) and ``errors``
+(every exception).
 """
 
+from jobfsm.columnar import ArrowEventLog, read_arrow, read_parquet
 from jobfsm.diagrams import render, to_dot, to_mermaid
 from jobfsm.errors import (
     DiagramFormatError,
@@ -28,6 +31,7 @@ from jobfsm.errors import (
     JobNotFoundError,
     JobStoreError,
     LifecycleDefinitionError,
+    MissingExtraError,
     ReadOnlyAttributeError,
     StreamNotWritableError,
     UnknownEventError,
@@ -52,6 +56,7 @@ from jobfsm.yamlio import load_job
 
 __all__ = [
     "DEFAULT_LIFECYCLE",
+    "ArrowEventLog",
     "CommandJob",
     "DiagramFormatError",
     "DiagramRenderError",
@@ -83,6 +88,7 @@ __all__ = [
     "Lifecycle",
     "LifecycleDefinitionError",
     "MalformedEvent",
+    "MissingExtraError",
     "Observer",
     "PipelineJob",
     "ReadOnlyAttributeError",
@@ -98,8 +104,10 @@ __all__ = [
     "add_observer",
     "generate_name",
     "load_job",
+    "read_arrow",
     "read_csv",
     "read_jsonl",
+    "read_parquet",
     "remove_observer",
     "render",
     "set_compiled_dispatch",

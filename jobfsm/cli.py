@@ -46,10 +46,12 @@ def _build_parser() -> _Parser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     validate = sub.add_parser("validate", help="check observed statuses against the lifecycle")
-    validate.add_argument("file", help="event log (JSON Lines or CSV), or - for stdin")
+    validate.add_argument(
+        "file", help="event log (JSON Lines, CSV, Parquet file or folder), or - for stdin"
+    )
     validate.add_argument("--mode", choices=("strict", "observed"), default="strict")
     validate.add_argument("--format", choices=("text", "json"), default="text")
-    validate.add_argument("--input-format", choices=("jsonl", "csv"), default=None)
+    validate.add_argument("--input-format", choices=("jsonl", "csv", "parquet"), default=None)
     validate.add_argument("--job-key", default="job")
     validate.add_argument("--status-key", default="status")
     validate.add_argument("--time-key", default="time")
@@ -109,8 +111,13 @@ def _validate(args: argparse.Namespace) -> int:
             return _fail(f"{name}: cannot read: standard input is closed")
         binary: IO[bytes] = sys.stdin.buffer
     else:
+        if args.input_format == "parquet" or (
+            args.input_format is None
+            and (_input_format(args.file) == "parquet" or _parquet_folder(args.file))
+        ):
+            return _validate_columnar(args, name)
         if os.path.isdir(args.file):
-            return _fail(f"{name}: is a directory, not an event log")
+            return _fail(f"{name}: is a directory, not an event log (nor a Parquet folder)")
         try:
             # Opened once, here: a missing file fails before any output, and a
             # named pipe is not lost to a second open.
@@ -131,12 +138,14 @@ def _validate_stream(args: argparse.Namespace, name: str, source: IO[str], size:
     from jobfsm.eventlog import EventLog
     from jobfsm.validate import validate_events
 
-    input_format: Literal["jsonl", "csv"] | None = args.input_format or _input_format(args.file)
+    input_format = args.input_format or _input_format(args.file)
     if input_format is None:
         return _fail(
             f"{name}: cannot tell the format from the file name; "
-            "pass --input-format jsonl or --input-format csv"
+            "pass --input-format jsonl, csv or parquet"
         )
+    if input_format not in ("jsonl", "csv"):  # Parquet is read from a path, not a stream
+        return _fail(f"{name}: Parquet cannot be read from a stream; pass a file or a folder")
     log = EventLog(source, input_format, required=(args.job_key, args.status_key), name=name)
     show_progress = _stderr_is_tty() and (size is None or size >= _PROGRESS_MIN_BYTES)
     events = _with_progress(log) if show_progress else log
@@ -161,6 +170,36 @@ def _validate_stream(args: argparse.Namespace, name: str, source: IO[str], size:
     if events is not log:  # the progress wrapper hid the log's own input errors
         merged = sorted([*report.input_errors, *log.errors], key=lambda e: e.line or 0)
         report = attrs.evolve(report, input_errors=tuple(merged))
+    return _print_report(args, name, report)
+
+
+def _validate_columnar(args: argparse.Namespace, name: str) -> int:
+    """Validate a Parquet file or folder (rows stand for lines) and print the report."""
+    from jobfsm.columnar import read_parquet
+    from jobfsm.errors import EventLogError, MissingExtraError
+    from jobfsm.validate import validate_events
+
+    if not os.path.exists(args.file):
+        return _fail(f"{name}: cannot read: No such file or directory")
+    try:
+        report = validate_events(
+            read_parquet(args.file, name=name),
+            mode=args.mode,
+            require_initial=args.require_initial,
+            require_terminal=args.require_terminal,
+            job_key=args.job_key,
+            status_key=args.status_key,
+            time_key=args.time_key,
+        )
+    except (EventLogError, MissingExtraError) as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(f"{name}: cannot read: {exc.strerror or exc}")
+    return _print_report(args, name, report)
+
+
+def _print_report(args: argparse.Namespace, name: str, report: Report) -> int:
+    """Print *report* as text or JSON; return the exit status it calls for."""
     try:
         if args.format == "json":
             sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
@@ -182,18 +221,28 @@ def _validate_stream(args: argparse.Namespace, name: str, source: IO[str], size:
 _PROGRESS_MIN_BYTES = 16 * 1024 * 1024
 _PROGRESS_EVERY = 200_000
 
-_FORMATS: dict[str, Literal["jsonl", "csv"]] = {
+_FORMATS: dict[str, Literal["jsonl", "csv", "parquet"]] = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
     ".json": "jsonl",
     ".csv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
 }
 
 
-def _input_format(file: str) -> Literal["jsonl", "csv"] | None:
+def _input_format(file: str) -> Literal["jsonl", "csv", "parquet"] | None:
     if file == "-":
         return "jsonl"
     return _FORMATS.get(os.path.splitext(file)[1].lower())
+
+
+def _parquet_folder(path: str) -> bool:
+    """Whether *path* is a folder holding a Parquet file (at any depth)."""
+    for _, _, files in os.walk(path):
+        if any(_FORMATS.get(os.path.splitext(f)[1].lower()) == "parquet" for f in files):
+            return True
+    return False
 
 
 def _stdout_to_devnull() -> None:

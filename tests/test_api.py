@@ -16,6 +16,7 @@ PUBLIC = {
     # validation
     "EventLog", "Gap", "MalformedEvent", "Reason", "Report", "Violation", "read_csv",
     "read_jsonl", "validate_events", "validate_trace",
+    "ArrowEventLog", "read_arrow", "read_parquet",
     # diagrams
     "render", "to_dot", "to_mermaid",
     # errors
@@ -23,8 +24,8 @@ PUBLIC = {
     "IllegalTransitionError", "InvalidHistoryError", "JobDumpError", "JobFSMError",
     "JobFileError", "JobFileExistsError", "JobFileHistoryError", "JobFileStatusError",
     "JobFileStructureError", "JobFileSyntaxError", "JobNotFoundError", "JobStoreError",
-    "LifecycleDefinitionError", "ReadOnlyAttributeError", "StreamNotWritableError",
-    "UnknownEventError", "UnknownStatusError", "UnsafeTagError",
+    "LifecycleDefinitionError", "MissingExtraError", "ReadOnlyAttributeError",
+    "StreamNotWritableError", "UnknownEventError", "UnknownStatusError", "UnsafeTagError",
 }  # fmt: skip
 
 
