@@ -22,7 +22,8 @@ from typing import Any
 from jobfsm.errors import EventLogError, MissingExtraError
 from jobfsm.eventlog import MalformedEvent
 
-__all__ = ["ArrowEventLog", "arrow_events", "is_columnar", "read_arrow", "read_parquet"]
+# arrow_events, is_columnar and pyarrow serve validate_events and jobfsm.spark.
+__all__ = ["ArrowEventLog", "read_arrow", "read_parquet"]
 
 #: Rows decoded at once when reading Parquet.
 BATCH_ROWS = 64 * 1024

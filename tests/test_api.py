@@ -73,3 +73,14 @@ def test_package_ships_type_information() -> None:
     from importlib.resources import files
 
     assert files("jobfsm").joinpath("py.typed").is_file()
+
+
+def test_optional_modules_are_pinned() -> None:
+    """The columnar reader and the Spark adapter keep their small public surfaces."""
+    from jobfsm import columnar
+
+    assert columnar.__all__ == ["ArrowEventLog", "read_arrow", "read_parquet"]
+    from tests.conftest import needs
+
+    spark = needs("jobfsm.spark", "spark")
+    assert spark.__all__ == ["DataFrameReport", "Summary", "validate_dataframe"]

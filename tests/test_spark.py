@@ -145,32 +145,39 @@ def test_spark_equals_the_cli_on_generated_logs(
 
 
 def polled_log(events: int, jobs: int, seed: int) -> Iterator[dict[str, Any]]:
-    """A generated polling log: jobs walk the lifecycle, interleaved; now and then a
-    status is unknown or out of place, a poll is missed, or a time goes backwards."""
+    """A generated polling log of *jobs* jobs running at once, interleaved.
+
+    Each job walks the lifecycle from NotStarted; one that ends is replaced by a
+    new one. Now and then a poll is missed (strict mode sees a skip), a status is
+    unknown or out of place, or a clock goes backwards; the rest is legal.
+    """
     rng = random.Random(seed)
     lifecycle = DEFAULT_LIFECYCLE
     successors = {s: sorted(lifecycle.successors[s]) for s in lifecycle.statuses}
     everything = [*map(str, JobStatus), *UNKNOWN_STATUSES]
     start = datetime(2026, 5, 1, tzinfo=UTC)
+    names = list(range(jobs))
     current = [JobStatus.NOT_STARTED] * jobs
     clock = [0] * jobs
     for _ in range(events):
         j = rng.randrange(jobs)
-        nexts = successors[current[j]]
-        if not nexts:  # terminal: the job is over; a new run of the same name starts
-            current[j] = JobStatus.NOT_STARTED
-            nexts = successors[current[j]]
         roll = rng.random()
-        if roll < 0.01:
+        if not successors[current[j]]:  # ended: a new job takes this slot
+            names[j] += jobs
+            current[j] = JobStatus.NOT_STARTED
+            status = str(current[j])
+        elif roll < 0.005:
             status = rng.choice(everything)
+        elif roll > 0.4:  # polled again before it moved
+            status = str(current[j])
         else:
-            current[j] = rng.choice(nexts)
-            if roll < 0.2 and successors[current[j]]:  # a missed poll
+            current[j] = rng.choice(successors[current[j]])
+            if roll < 0.012 and successors[current[j]]:  # a missed poll
                 current[j] = rng.choice(successors[current[j]])
             status = str(current[j])
-        clock[j] += rng.choice((30, 60, 60, 60, 90)) if rng.random() > 0.002 else -600
+        clock[j] += rng.choice((30, 60, 60, 60, 90)) if rng.random() > 0.001 else -600
         yield {
-            "job": f"run-{j:05d}",
+            "job": f"run-{names[j]:07d}",
             "status": status,
             "time": (start + timedelta(seconds=clock[j])).isoformat().replace("+00:00", "Z"),
         }
@@ -350,3 +357,70 @@ def test_example_script_runs_on_this_session(
     shown = capsys.readouterr().out
     assert "eval-3" in shown
     assert "'Paused' is not a status of" in shown
+
+
+def test_example_script_writes_the_violations_as_parquet(spark: Any, tmp_path: Path) -> None:
+    """With --output, the example writes the violations as a Parquet folder that
+    `jobfsm validate`'s own reader could take, and Spark reads back."""
+    sys.path.insert(0, str(REPO / "examples"))
+    try:
+        import spark_validate
+    finally:
+        sys.path.remove(str(REPO / "examples"))
+    out = tmp_path / "violations"
+    spark_validate.run(spark_validate.sample_events(spark), mode="strict", output=str(out))
+    back = spark.read.parquet(str(out)).orderBy("job", "index", "reason").collect()
+    assert [(r["job"], r["index"], r["reason"]) for r in back] == [
+        ("eval-3", 1, "unknown-status"),  # Paused
+        ("eval-3", 2, "illegal-transition"),  # Running -> Completed skips Finalizing
+        ("eval-3", 3, "illegal-transition"),  # Completed -> Running
+        ("eval-3", 3, "not-terminal"),
+        ("sweep-7", 2, "illegal-transition"),  # Running -> Completed
+    ]
+
+
+def test_azureml_spark_job_file_is_a_spark_job() -> None:
+    """The Azure ML example loads with the Azure ML client as a Spark job running the
+    example script on the events folder, with jobfsm in its conda environment."""
+    azure_ml = needs("azure.ai.ml", "test")
+    job = azure_ml.load_job(REPO / "examples" / "azureml-spark-validate.yml")
+    assert job.type == "spark"
+    assert job.entry.entry == "spark_validate.py"
+    assert (REPO / "examples" / job.entry.entry).is_file()
+    assert "--input ${{inputs.events}}" in job.args
+    assert {"pip": ["jobfsm"]} in job.environment.conda_file["dependencies"]
+
+
+# -- runs of whole jobs on an executor ------------------------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    jobs=st.lists(st.sampled_from([None, "a", "b", "c", "d"]), max_size=40),
+    cuts=st.lists(st.integers(1, 9), max_size=12),
+    rows=st.integers(1, 12),
+)
+def test_runs_of_whole_jobs_never_split_a_job(
+    jobs: list[str | None], cuts: list[int], rows: int
+) -> None:
+    """An executor's sorted partition, in batches of any size, is handed to the
+    validator in runs that keep every job whole, reach the size asked for (but the
+    last), and together hold every row once, in order."""
+    pa = needs("pyarrow", "arrow")
+    whole_jobs = spark_module()._whole_jobs
+    ordered = sorted(jobs, key=lambda j: (j is not None, j or ""))  # nulls first, as Spark
+    table = pa.table({"job": pa.array(ordered, pa.string()), "n": list(range(len(ordered)))})
+    batches, at = [], 0
+    for size in [*cuts, len(ordered)]:
+        if at < len(ordered):
+            batches.append(table.slice(at, size).to_batches()[0] if size else None)
+            at += size
+    runs = list(whole_jobs(iter(b for b in batches if b is not None), "job", rows))
+    assert [n for run in runs for n in run.column("n").to_pylist()] == list(range(len(ordered)))
+    seen: set[str] = set()
+    for run in runs[:-1]:
+        assert run.num_rows >= rows
+    for run in runs:
+        named = {j for j in run.column("job").to_pylist() if j is not None}
+        assert not named & seen, "a job in two runs"
+        seen |= named
