@@ -91,6 +91,11 @@ def test_typed_time_columns_are_instants(tmp_path: Path) -> None:
         assert [(v.index, v.line, v.reason) for v in report.violations] == [
             (2, 3, "time-went-backwards")
         ], kind
+    # Shown as ISO-8601 in UTC, whatever the unit and zone of the column.
+    assert report.violations[0].message == (
+        "1970-01-01T00:00:02Z is before 1970-01-01T00:00:03Z, the time of the previous event "
+        "(line 2)"
+    )
     numbers = pa.table({"job": [1, 1], "status": ["Queued", "Running"], "time": [5.5, 5.25]})
     assert [v.job for v in validate_events(numbers).violations] == ["1"]
     dates = pa.table(

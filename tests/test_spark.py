@@ -267,7 +267,7 @@ def test_timestamp_columns_and_numeric_jobs(spark: Any) -> None:
         ("7", 1, "time-went-backwards", 2)
     ]
     assert rows_seen[0]["message"] == (
-        "2026-05-01 09:00:00+00:00 is before 2026-05-01 10:00:00+00:00, "
+        "2026-05-01T09:00:00Z is before 2026-05-01T10:00:00Z, "
         "the time of the previous event (seq 1)"
     )
 
