@@ -9,6 +9,8 @@ working for code that does not know about jobfsm::
     ├── UnknownStatusError(ValueError)         a status name the lifecycle lacks
     ├── UnknownEventError(ValueError)          an event name the lifecycle lacks
     ├── IllegalTransitionError(RuntimeError)   event not allowed in current status
+    │   └── UnreachableStatusError             an observed status no event leads to
+    ├── TimeWentBackwardsError(ValueError)     an event time before the previous one
     ├── InvalidHistoryError(ValueError)        a restored history that does not fit
     ├── ReadOnlyAttributeError(AttributeError) assigning status, id, type, ...
     ├── JobStoreError(OSError)                 the job store cannot do what was asked
@@ -60,8 +62,10 @@ __all__ = [
     "LifecycleDefinitionError",
     "ReadOnlyAttributeError",
     "StreamNotWritableError",
+    "TimeWentBackwardsError",
     "UnknownEventError",
     "UnknownStatusError",
+    "UnreachableStatusError",
     "UnsafeTagError",
     "closest",
 ]
@@ -165,6 +169,58 @@ class IllegalTransitionError(JobFSMError, RuntimeError):
             detail = "terminal: no events allowed"
         super().__init__(
             f"{who}event {event!r}{target} is not allowed from {str(from_)!r} ({detail})"
+        )
+
+
+class UnreachableStatusError(IllegalTransitionError):
+    """An observed status that no sequence of events leads to from the current one.
+
+    ``to`` is the observed status, ``allowed`` the events allowed from
+    ``from_`` and ``reachable`` the statuses that could have been observed;
+    ``event`` is empty (no event was named). The job is left unchanged.
+    """
+
+    def __init__(
+        self,
+        job: str | None,
+        from_: str,
+        to: str,
+        *,
+        allowed: Sequence[str],
+        reachable: Sequence[str],
+        terminal: bool = False,
+    ) -> None:
+        self.job = job
+        self.from_ = from_
+        self.event = ""
+        self.to = to
+        self.allowed = tuple(allowed)
+        self.reachable = tuple(reachable)
+        who = f"job {job!r}: " if job else ""
+        if terminal:
+            detail = f"{str(from_)!r} is terminal: no status may follow it"
+        else:
+            detail = f"reachable statuses: {_quoted(self.reachable)}"
+        RuntimeError.__init__(
+            self,
+            f"{who}observed status {str(to)!r} cannot be reached from {str(from_)!r} ({detail})",
+        )
+
+
+class TimeWentBackwardsError(JobFSMError, ValueError):
+    """An event time (``at=``) earlier than the time of the job's previous entry.
+
+    ``at`` and ``previous`` are aware UTC datetimes. The job is left unchanged.
+    """
+
+    def __init__(self, job: str | None, at: object, previous: object) -> None:
+        self.job = job
+        self.at = at
+        self.previous = previous
+        who = f"job {job!r}: " if job else ""
+        super().__init__(
+            f"{who}time {at} is before {previous}, the time of the previous history entry "
+            "(times of one job must not go backwards)"
         )
 
 

@@ -31,12 +31,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Engine",
+    "Extra",
     "HistoryEntry",
     "Observer",
     "Record",
     "add_observer",
     "engine_for",
     "entries",
+    "record_time",
     "remove_observer",
     "set_compiled_dispatch",
 ]
@@ -44,29 +46,66 @@ __all__ = [
 
 @attrs.frozen
 class HistoryEntry:
-    """One applied event: ``from_ --event--> to`` at UTC time ``at``."""
+    """One applied event: ``from_ --event--> to`` at UTC time ``at``.
+
+    Args:
+        from_: The status before the event.
+        to: The status after it.
+        event: The event's name.
+        at: When it happened (aware, UTC): the time given to ``fire`` or
+            ``observe`` (the time a service reported), else when it was applied.
+        inferred: The step was not seen but assumed: ``Job.observe`` applied it
+            on the way to an observed status further along the lifecycle.
+        reason: Free text saying why the event was fired, when given.
+        source: Who reported it (a poller, a heartbeat monitor, a user), when given.
+    """
 
     from_: enum.StrEnum
     to: enum.StrEnum
     event: str
     at: datetime
+    inferred: bool = False
+    reason: str | None = None
+    source: str | None = None
 
 
-#: How a job stores one history entry: ``(from_, to, event, at)``. ``at`` is
-#: integer nanoseconds since the epoch when the engine recorded it (a tuple
-#: and a clock read cost a tenth of an attrs instance and ``datetime.now``;
-#: the aware UTC datetime is built only when someone reads the history), or
-#: the datetime given to ``Job.restore``.
-Record: TypeAlias = tuple[enum.StrEnum, enum.StrEnum, str, int | datetime]
+#: How a job stores one history entry: ``(from_, to, event, at)``, or
+#: ``(from_, to, event, at, inferred, reason, source)`` when any of the last
+#: three was given. ``at`` is integer nanoseconds since the epoch when the
+#: engine recorded it (a tuple and a clock read cost a tenth of an attrs
+#: instance and ``datetime.now``; the aware UTC datetime is built only when
+#: someone reads the history), or an aware UTC datetime when one was given
+#: (``fire(at=...)``, ``Job.restore``).
+Record: TypeAlias = (
+    tuple[enum.StrEnum, enum.StrEnum, str, int | datetime]
+    | tuple[enum.StrEnum, enum.StrEnum, str, int | datetime, bool, str | None, str | None]
+)
+
+#: What ``Engine.fire`` needs besides the event: ``(at, inferred, reason, source)``,
+#: ``at`` an aware UTC datetime or ``None`` for now.
+Extra: TypeAlias = tuple[datetime | None, bool, str | None, str | None]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _entry(record: Record) -> HistoryEntry:
-    from_, to, event, at = record
+    at = record[3]
     if isinstance(at, int):
         at = _EPOCH + timedelta(microseconds=at // 1000)
-    return HistoryEntry(from_, to, event, at)
+    if len(record) == 4:
+        return HistoryEntry(record[0], record[1], record[2], at)
+    return HistoryEntry(record[0], record[1], record[2], at, *record[4:])
+
+
+def record_time(record: Record) -> datetime:
+    """The aware UTC time of a stored record."""
+    at = record[3]
+    return _EPOCH + timedelta(microseconds=at // 1000) if isinstance(at, int) else at
+
+
+def _record(source: enum.StrEnum, dest: enum.StrEnum, event: str, extra: Extra) -> Record:
+    at, inferred, reason, origin = extra
+    return (source, dest, event, time_ns() if at is None else at, inferred, reason, origin)
 
 
 def entries(records: Iterable[Record] | None) -> tuple[HistoryEntry, ...]:
@@ -167,8 +206,12 @@ class Engine:
     def _after(self, event_data: EventData) -> None:
         """Record the move on the job, then tell the observers (raising undoes it)."""
         model: Any = event_data.model
-        args: Any = event_data.args  # (source[, target]) as Engine.fire passes them
-        record = (args[0], model._status, event_data.event.name, time_ns())
+        args: Any = event_data.args  # (source[, target[, extra]]) as Engine.fire passes them
+        record: Record
+        if len(args) > 2:
+            record = _record(args[0], model._status, event_data.event.name, args[2])
+        else:
+            record = (args[0], model._status, event_data.event.name, time_ns())
         history = model._history
         if history is None:
             model._history = [record]
@@ -181,8 +224,13 @@ class Engine:
             for observer in model._observers or ():
                 observer(model, entry)
 
-    def fire(self, job: _Stateful, event: str, to: str | None = None) -> enum.StrEnum:
+    def fire(
+        self, job: _Stateful, event: str, to: str | None = None, extra: Extra | None = None
+    ) -> enum.StrEnum:
         """Apply *event* to *job* (the caller holds the job's lock).
+
+        *extra* is what the history entry records besides the move (see
+        :data:`Extra`); ``None`` records the current time and nothing else.
 
         Raises:
             UnknownEventError: *event* is not part of the lifecycle.
@@ -198,7 +246,11 @@ class Engine:
                 # (move, then record), without its event machinery; the
                 # equivalence is a property test in tests/test_dispatch.py.
                 job._status = dest
-                record = (source, dest, event, time_ns())
+                record: Record = (
+                    (source, dest, event, time_ns())
+                    if extra is None
+                    else _record(source, dest, event, extra)
+                )
                 if history is None:
                     job._history = [record]
                 else:
@@ -209,8 +261,11 @@ class Engine:
         try:
             if single is not None:
                 # Positional arguments reach the callbacks as event_data.args:
-                # (source[, target]), cheaper than keywords on every event.
-                single(job, source)
+                # (source[, target[, extra]]), cheaper than keywords on every event.
+                if extra is None:
+                    single(job, source)
+                else:
+                    single(job, source, None, extra)
             else:
                 dests = self._table[source].get(event)
                 if dests is None:
@@ -219,7 +274,10 @@ class Engine:
                         job.name, source, event, tuple(self._table[source])
                     )
                 target = self._target(job, source, event, dests, to)
-                self._triggers[event](job, source, target)
+                if extra is None:
+                    self._triggers[event](job, source, target)
+                else:
+                    self._triggers[event](job, source, target, extra)
         except BaseException:
             # Callbacks run after the status moved: undo so the job is never half-moved.
             job._status = source

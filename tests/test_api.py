@@ -24,7 +24,8 @@ PUBLIC = {
     "JobFileError", "JobFileExistsError", "JobFileHistoryError", "JobFileStatusError",
     "JobFileStructureError", "JobFileSyntaxError", "JobNotFoundError", "JobStoreError",
     "LifecycleDefinitionError", "ReadOnlyAttributeError", "StreamNotWritableError",
-    "UnknownEventError", "UnknownStatusError", "UnsafeTagError",
+    "TimeWentBackwardsError", "UnknownEventError", "UnknownStatusError",
+    "UnreachableStatusError", "UnsafeTagError",
 }  # fmt: skip
 
 
