@@ -11,6 +11,7 @@ the records they carry), ``validate`` and
 
 from jobfsm.diagrams import render, to_dot, to_mermaid
 from jobfsm.errors import (
+    AsyncObserverError,
     DiagramFormatError,
     DiagramRenderError,
     EventLogError,
@@ -54,6 +55,7 @@ from jobfsm.yamlio import load_job
 
 __all__ = [
     "DEFAULT_LIFECYCLE",
+    "AsyncObserverError",
     "CommandJob",
     "DiagramFormatError",
     "DiagramRenderError",

@@ -13,6 +13,7 @@ working for code that does not know about jobfsm::
     ├── TimeWentBackwardsError(ValueError)     an event time before the previous one
     ├── InvalidHistoryError(ValueError)        a restored history that does not fit
     ├── ReadOnlyAttributeError(AttributeError) assigning status, id, type, ...
+    ├── AsyncObserverError(TypeError)          an ``async def`` observer (they must be plain)
     ├── JobStoreError(OSError)                 the job store cannot do what was asked
     ├── JobNotFoundError(KeyError)             no stored job has that name
     ├── JobFileError(ValueError)               a job file cannot be loaded (file:line:col)
@@ -43,6 +44,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 __all__ = [
+    "AsyncObserverError",
     "DiagramFormatError",
     "DiagramRenderError",
     "EventLogError",
@@ -238,6 +240,24 @@ class ReadOnlyAttributeError(JobFSMError, AttributeError):
     def __init__(self, attribute: str, hint: str) -> None:
         self.attribute = attribute
         super().__init__(f"{attribute!r} is read-only: {hint}", name=attribute)
+
+
+class AsyncObserverError(JobFSMError, TypeError):
+    """An observer that is a coroutine function, or returned an awaitable.
+
+    Observers run inside the job's lock, in the middle of the change they can
+    veto, so they must finish before the event returns: they are plain
+    functions for ``fire`` and ``afire`` alike. ``observer`` is the callable.
+    """
+
+    def __init__(self, observer: object, *, returned: bool = False) -> None:
+        self.observer = observer
+        what = "returned an awaitable" if returned else "is a coroutine function"
+        super().__init__(
+            f"observer {observer!r} {what}; observers must be plain functions (they run "
+            "inside the job's lock and may veto the change): do async work by scheduling "
+            "it from a plain observer, e.g. loop.call_soon_threadsafe(...)"
+        )
 
 
 class JobStoreError(JobFSMError, OSError):

@@ -28,6 +28,7 @@ from jobfsm.machine import (
     HistoryEntry,
     Observer,
     Record,
+    check_observer,
     engine_for,
     entries,
     record_time,
@@ -53,6 +54,7 @@ _ARM_ID = re.compile(
 )
 
 _T = TypeVar("_T")
+_ObserverT = TypeVar("_ObserverT", bound=Observer)
 
 
 class _read_only(Generic[_T]):
@@ -453,16 +455,23 @@ class Job:
         """Events that may be fired from the current status."""
         return self._engine.allowed_events(self._status)
 
-    def add_observer(self, observer: Observer) -> None:
+    def add_observer(self, observer: _ObserverT) -> _ObserverT:
         """Call ``observer(job, entry)`` after each status change of this job.
 
         An observer that raises undoes the change (status and history) and the
-        exception reaches the caller of :meth:`fire`.
+        exception reaches the caller of :meth:`fire`. Returns *observer*, so it
+        also works as a decorator (``@job.add_observer``).
+
+        Raises:
+            AsyncObserverError: *observer* is an ``async def`` function
+                (observers are plain functions, for ``fire`` and ``afire`` alike).
         """
+        check_observer(observer)
         with self._get_lock():
             observers = list(self._observers or ())
             observers.append(observer)
             self._observers = observers
+        return observer
 
     def remove_observer(self, observer: Observer) -> None:
         """Stop calling *observer*; raises ``ValueError`` when it was not added."""

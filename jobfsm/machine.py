@@ -14,16 +14,18 @@ record history and notify observers.
 from __future__ import annotations
 
 import enum
+import functools
+import inspect
 import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from time import time_ns
-from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeVar, overload
 
 import attrs
 from transitions import EventData, Machine
 
-from jobfsm.errors import IllegalTransitionError
+from jobfsm.errors import AsyncObserverError, IllegalTransitionError
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Lifecycle
 
 if TYPE_CHECKING:
@@ -36,6 +38,7 @@ __all__ = [
     "Observer",
     "Record",
     "add_observer",
+    "check_observer",
     "engine_for",
     "entries",
     "record_time",
@@ -116,7 +119,8 @@ def entries(records: Iterable[Record] | None) -> tuple[HistoryEntry, ...]:
 class Observer(Protocol):
     """Called after a job changed status; raising undoes the change."""
 
-    def __call__(self, job: Job, entry: HistoryEntry, /) -> None: ...
+    def __call__(self, job: Job, entry: HistoryEntry, /) -> object:
+        """Return value is ignored, except an awaitable, which is refused."""
 
 
 class _Stateful(Protocol):
@@ -220,9 +224,11 @@ class Engine:
         if self.observers or model._observers:
             entry = _entry(record)
             for observer in self.observers:
-                observer(model, entry)
+                if (result := observer(model, entry)) is not None:
+                    _check_result(observer, result)
             for observer in model._observers or ():
-                observer(model, entry)
+                if (result := observer(model, entry)) is not None:
+                    _check_result(observer, result)
 
     def fire(
         self, job: _Stateful, event: str, to: str | None = None, extra: Extra | None = None
@@ -328,6 +334,29 @@ class Engine:
         return tuple(self._table[status])
 
 
+def _check_result(observer: Observer, result: object) -> None:
+    """Refuse an observer that handed back an awaitable: its work would never run."""
+    if inspect.isawaitable(result):
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()  # no "coroutine was never awaited" warning on top of the error
+        raise AsyncObserverError(observer, returned=True)
+
+
+def check_observer(observer: object) -> None:
+    """Refuse what cannot be an observer: not callable, or an ``async def``.
+
+    Raises:
+        AsyncObserverError: *observer* is a coroutine function.
+        TypeError: *observer* is not callable.
+    """
+    if not callable(observer):
+        raise TypeError(f"an observer must be callable, got {observer!r}")
+    call = getattr(observer, "__call__", None)  # noqa: B004 - the method of a callable object
+    if inspect.iscoroutinefunction(observer) or inspect.iscoroutinefunction(call):
+        raise AsyncObserverError(observer)
+
+
 def _targets(dest: enum.StrEnum) -> Callable[[EventData], bool]:
     def condition(event_data: EventData) -> bool:
         args: Any = event_data.args  # (source, target) as Engine.fire passes them
@@ -351,16 +380,37 @@ def engine_for(lifecycle: Lifecycle) -> Engine:
     return engine
 
 
-def add_observer(observer: Observer, lifecycle: Lifecycle | None = None) -> None:
+_ObserverT = TypeVar("_ObserverT", bound=Observer)
+
+
+@overload
+def add_observer(observer: _ObserverT, lifecycle: Lifecycle | None = None) -> _ObserverT: ...
+@overload
+def add_observer(
+    observer: None = None, lifecycle: Lifecycle | None = None
+) -> Callable[[_ObserverT], _ObserverT]: ...
+def add_observer(
+    observer: _ObserverT | None = None, lifecycle: Lifecycle | None = None
+) -> _ObserverT | Callable[[_ObserverT], _ObserverT]:
     """Call ``observer(job, entry)`` after every status change of every job of *lifecycle*.
 
     *lifecycle* defaults to :data:`~jobfsm.lifecycle.DEFAULT_LIFECYCLE`. An
     observer that raises undoes that change and the exception reaches the caller.
+    Returns *observer*, so it also works as a decorator, bare (``@add_observer``)
+    or with a lifecycle (``@add_observer(lifecycle=...)``).
+
+    Raises:
+        AsyncObserverError: *observer* is an ``async def`` function: observers
+            run inside the change they may veto, so they must be plain functions.
     """
+    if observer is None:
+        return functools.partial(add_observer, lifecycle=lifecycle)
+    check_observer(observer)
     engine = engine_for(lifecycle or DEFAULT_LIFECYCLE)
     with _BUILD_LOCK:
         # Copy-on-write: a fire in progress keeps iterating the list it started with.
         engine.observers = [*engine.observers, observer]
+    return observer
 
 
 def set_compiled_dispatch(enabled: bool, lifecycle: Lifecycle | None = None) -> None:

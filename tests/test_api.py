@@ -19,7 +19,8 @@ PUBLIC = {
     # diagrams
     "render", "to_dot", "to_mermaid",
     # errors
-    "DiagramFormatError", "DiagramRenderError", "EventLogError", "GraphvizNotFoundError",
+    "AsyncObserverError", "DiagramFormatError", "DiagramRenderError", "EventLogError",
+    "GraphvizNotFoundError",
     "IllegalTransitionError", "InvalidHistoryError", "JobDumpError", "JobFSMError",
     "JobFileError", "JobFileExistsError", "JobFileHistoryError", "JobFileStatusError",
     "JobFileStructureError", "JobFileSyntaxError", "JobNotFoundError", "JobStoreError",
