@@ -38,6 +38,7 @@ from jobfsm.errors import (
     UnsafeTagError,
 )
 from jobfsm.eventlog import EventLog, MalformedEvent, read_csv, read_jsonl
+from jobfsm.heartbeat import HeartbeatMonitor
 from jobfsm.job import CommandJob, GenericJob, Job, PipelineJob, SweepJob
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Edge, EventSpec, JobStatus, Lifecycle
 from jobfsm.machine import (
@@ -66,6 +67,7 @@ __all__ = [
     "Gap",
     "GenericJob",
     "GraphvizNotFoundError",
+    "HeartbeatMonitor",
     "HistoryEntry",
     "IllegalTransitionError",
     "InvalidHistoryError",

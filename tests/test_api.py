@@ -11,6 +11,8 @@ PUBLIC = {
     "CommandJob", "GenericJob", "HistoryEntry", "Job", "JobService", "JobServiceType",
     "Observer", "PipelineJob", "SweepJob", "SystemData", "add_observer", "generate_name",
     "remove_observer", "set_compiled_dispatch",
+    # scheduler kit
+    "HeartbeatMonitor",
     # persistence
     "JobStore", "load_job",
     # validation
