@@ -16,6 +16,7 @@ working for code that does not know about jobfsm::
     ├── AsyncObserverError(TypeError)          an ``async def`` observer (they must be plain)
     ├── JobStoreError(OSError)                 the job store cannot do what was asked
     ├── JobNotFoundError(KeyError)             no stored job has that name
+    ├── JobRunError(ValueError)                a job the local executor cannot run
     ├── JobFileError(ValueError)               a job file cannot be loaded (file:line:col)
     │   ├── JobFileSyntaxError                 malformed YAML
     │   ├── UnsafeTagError                     a !!python/... tag (nothing is executed)
@@ -60,6 +61,7 @@ __all__ = [
     "JobFileStructureError",
     "JobFileSyntaxError",
     "JobNotFoundError",
+    "JobRunError",
     "JobStoreError",
     "LifecycleDefinitionError",
     "ReadOnlyAttributeError",
@@ -273,6 +275,11 @@ class JobNotFoundError(JobFSMError, KeyError):
 
     def __str__(self) -> str:  # KeyError would repr() the message
         return str(self.args[0])
+
+
+class JobRunError(JobFSMError, ValueError):
+    """A job the local executor cannot run: not a command job, no command, a missing
+    code folder, a command referring to an input it does not declare."""
 
 
 class JobFileError(JobFSMError, ValueError):
