@@ -199,8 +199,7 @@ class LocalExecutor:
         """
         check_runnable(job)
         name = name or job.name or generate_name()
-        folder = (self.runs_dir / name).resolve()
-        logs = {STDOUT: str(folder / STDOUT), STDERR: str(folder / STDERR)}
+        logs = self._logs(name)
         # log_files is service-owned (read-only), so it is set by making the stored copy.
         self.store.add(attrs.evolve(job, name=name, log_files=logs))  # type: ignore[call-arg]
         return name
@@ -213,8 +212,7 @@ class LocalExecutor:
             JobStoreError: the store cannot be written.
         """
         name = self.submit(job, name=name)
-        stored = self.store.get(name)
-        logs = dict(stored.log_files or {})
+        logs = self._logs(name)
         self._fire(name, "start")
         self._fire(name, "prepare")
         try:
@@ -232,6 +230,11 @@ class LocalExecutor:
             return self._execute(name, job, command, cwd, logs)
 
     # -- steps ------------------------------------------------------------------
+
+    def _logs(self, name: str) -> dict[str, str]:
+        """Where the run of *name* writes its stdout and stderr."""
+        folder = (self.runs_dir / name).resolve()
+        return {STDOUT: str(folder / STDOUT), STDERR: str(folder / STDERR)}
 
     def _code_folder(self, job: CommandJob) -> Path:
         base = job.base_path
