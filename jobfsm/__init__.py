@@ -5,7 +5,7 @@ per responsibility: ``lifecycle`` (the lifecycle value), ``machine`` (the
 shared transitions machine), ``job`` and ``services`` (attrs job classes and
 the records they carry), ``validate`` and
 ``eventlog`` (checking observed statuses), ``yamlio`` (job files), ``store``
-(durable SQLite store), ``diagrams`` and ``docgen`` (pictures and tables),
+(durable job stores: SQLite, PostgreSQL), ``diagrams`` and ``docgen`` (pictures and tables),
 ``cli`` (the command line) and ``errors`` (every exception).
 """
 
@@ -30,9 +30,11 @@ from jobfsm.errors import (
     LifecycleDefinitionError,
     ReadOnlyAttributeError,
     StreamNotWritableError,
+    TransitionIdReusedError,
     UnknownEventError,
     UnknownStatusError,
     UnsafeTagError,
+    VersionConflictError,
 )
 from jobfsm.eventlog import EventLog, MalformedEvent, read_csv, read_jsonl
 from jobfsm.job import CommandJob, GenericJob, Job, PipelineJob, SweepJob
@@ -46,12 +48,13 @@ from jobfsm.machine import (
 )
 from jobfsm.names import generate_name
 from jobfsm.services import JobService, JobServiceType, SystemData
-from jobfsm.store import JobStore
+from jobfsm.store import Applied, JobRow, JobStore
 from jobfsm.validate import Gap, Reason, Report, Violation, validate_events, validate_trace
 from jobfsm.yamlio import load_job
 
 __all__ = [
     "DEFAULT_LIFECYCLE",
+    "Applied",
     "CommandJob",
     "DiagramFormatError",
     "DiagramRenderError",
@@ -75,6 +78,7 @@ __all__ = [
     "JobFileStructureError",
     "JobFileSyntaxError",
     "JobNotFoundError",
+    "JobRow",
     "JobService",
     "JobServiceType",
     "JobStatus",
@@ -91,9 +95,11 @@ __all__ = [
     "StreamNotWritableError",
     "SweepJob",
     "SystemData",
+    "TransitionIdReusedError",
     "UnknownEventError",
     "UnknownStatusError",
     "UnsafeTagError",
+    "VersionConflictError",
     "Violation",
     "add_observer",
     "generate_name",

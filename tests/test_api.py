@@ -12,7 +12,7 @@ PUBLIC = {
     "Observer", "PipelineJob", "SweepJob", "SystemData", "add_observer", "generate_name",
     "remove_observer", "set_compiled_dispatch",
     # persistence
-    "JobStore", "load_job",
+    "Applied", "JobRow", "JobStore", "load_job",
     # validation
     "EventLog", "Gap", "MalformedEvent", "Reason", "Report", "Violation", "read_csv",
     "read_jsonl", "validate_events", "validate_trace",
@@ -24,7 +24,8 @@ PUBLIC = {
     "JobFileError", "JobFileExistsError", "JobFileHistoryError", "JobFileStatusError",
     "JobFileStructureError", "JobFileSyntaxError", "JobNotFoundError", "JobStoreError",
     "LifecycleDefinitionError", "ReadOnlyAttributeError", "StreamNotWritableError",
-    "UnknownEventError", "UnknownStatusError", "UnsafeTagError",
+    "TransitionIdReusedError", "UnknownEventError", "UnknownStatusError", "UnsafeTagError",
+    "VersionConflictError",
 }  # fmt: skip
 
 
