@@ -414,7 +414,7 @@ class JobStore:
         if event not in self._engine._triggers:
             self._reject(name, lambda: self.lifecycle.check_event(event))
         target = None if to is None else self._reject(name, lambda: self.lifecycle.status(to))
-        when = now_micros() if at is None else to_micros(at)
+        given = None if at is None else to_micros(at)
 
         def work(tx: Any) -> Applied:
             status, version, updated = self._row(tx, name)
@@ -425,7 +425,7 @@ class JobStore:
             self._check_version(name, expected_version, version, status)
             source_status = self._parse(name, status)
             dest = self._target(tx, name, source_status, event, target)
-            self._check_time(name, when, updated, version)
+            when = self._time(name, given, updated, version)
             row = Transition(version + 1, status, str(dest), event, when, transition_id,
                              reason, source, False)  # fmt: skip
             self._commit(tx, name, version, [row])
@@ -456,7 +456,7 @@ class JobStore:
         already the job's writes nothing (not even the transition id).
         """
         dest = self._reject(name, lambda: self.lifecycle.status(status))
-        when = now_micros() if at is None else to_micros(at)
+        given = None if at is None else to_micros(at)
 
         def work(tx: Any) -> Applied:
             current, version, updated = self._row(tx, name)
@@ -469,7 +469,7 @@ class JobStore:
             steps = self._reject(name, lambda: observe_steps(self.lifecycle, here, dest, name))
             if not steps:
                 return Applied(here, version, False, ())
-            self._check_time(name, when, updated, version)
+            when = self._time(name, given, updated, version)
             rows = []
             for index, (event, after) in enumerate(steps):
                 inferred = index < len(steps) - 1
@@ -573,13 +573,23 @@ class JobStore:
         if expected is not None and expected != version:
             raise VersionConflictError(self, name, expected, version, self._parse(name, status))
 
-    def _check_time(self, name: str, when: int, updated: int, version: int) -> None:
-        if version > 1 and when < updated:
+    def _time(self, name: str, given: int | None, updated: int, version: int) -> int:
+        """The time to record: *given*, unless before the last transition; else now.
+
+        Now is read under the row lock, and never put before the last
+        transition (clocks of different machines disagree a little): the
+        refusal is for times a caller gives.
+        """
+        if given is None:
+            now = now_micros()
+            return now if version == 1 or now >= updated else updated
+        if version > 1 and given < updated:
             raise _TimeWentBackwards(
-                f"{self}: job {name!r}: time {from_micros(when).isoformat()} is before "
+                f"{self}: job {name!r}: time {from_micros(given).isoformat()} is before "
                 f"{from_micros(updated).isoformat()}, the time of its last transition "
                 "(times of one job must not go backwards); nothing was written"
             )
+        return given
 
     def _parse(self, name: str, status: str) -> enum.StrEnum:
         value = self._statuses.get(status)
