@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -285,3 +289,49 @@ def test_lifecycle_observers_run_and_may_refuse(store: JobStore) -> None:
     finally:
         remove_observer(refuse)
     assert (store.status("a"), store.version("a")) == (S.PREPARING, 3)
+
+
+@contextmanager
+def _lock_held(where: str, name: str) -> Iterator[None]:
+    """Another connection holds the write lock on job *name* (SQLite: the whole file)."""
+    if where.startswith("postgresql"):
+        import psycopg
+
+        from tests.stores import POSTGRES_URL
+
+        schema = where.rsplit("schema=", 1)[1]
+        with psycopg.connect(POSTGRES_URL) as other:
+            other.execute(f'SET search_path TO "{schema}"')
+            other.execute("SELECT 1 FROM jobs WHERE name = %s FOR UPDATE", (name,))
+            yield
+            other.rollback()
+        return
+    other = sqlite3.connect(where, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
+def test_a_writer_waits_for_a_held_lock_and_gives_up_after_timeout(target: str) -> None:  # noqa: F811
+    """A fire waits while another connection holds the lock and succeeds once it is
+    released; when the lock is held longer than timeout it raises JobStoreError
+    saying so, and writes nothing."""
+    with JobStore(target) as store:
+        store.add(CommandJob(name="a"))
+    impatient = JobStore(target, timeout=0.3)
+    with _lock_held(target, "a"):
+        with pytest.raises(JobStoreError, match=r"more than 0\.3 s") as info:
+            impatient.fire("a", "start")
+        assert "nothing was written" in str(info.value)
+        patient = JobStore(target, timeout=60)
+        results: list[object] = []
+        waiter = threading.Thread(target=lambda: results.append(patient.fire("a", "start")))
+        waiter.start()
+        waiter.join(0.5)
+        assert waiter.is_alive()  # still waiting for the lock
+    waiter.join(60)
+    assert [getattr(r, "version", r) for r in results] == [2]
+    assert impatient.version("a") == 2
