@@ -5,7 +5,8 @@
 ``postgresql://`` URL gives :class:`~jobfsm.store.postgres.PostgresStore`
 (the ``postgres`` extra). Both keep the same two tables (``jobs``, one row per
 job, and the append-only ``transitions``), follow the contract in
-:mod:`jobfsm.store._base`, and pass one shared test suite. Only the backend
+:mod:`jobfsm.store._contract` (hooks and reads) and :mod:`jobfsm.store._base`
+(writes), and pass one shared test suite. Only the backend
 modules import their driver; nothing outside this package sees SQL.
 """
 

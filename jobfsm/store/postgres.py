@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from jobfsm.errors import JobStoreError
+from jobfsm.lifecycle import Lifecycle
 from jobfsm.store._base import JobStore
 
 try:
@@ -96,7 +97,7 @@ class PostgresStore(JobStore):
         self,
         target: str | os.PathLike[str],
         *,
-        lifecycle: Any = None,
+        lifecycle: Lifecycle | None = None,
         timeout: float = 30.0,
         durability: str = "full",
         schema: str | None = None,

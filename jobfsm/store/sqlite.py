@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from jobfsm.errors import JobFileError, JobStoreError
+from jobfsm.lifecycle import Lifecycle
 from jobfsm.store import _document
 from jobfsm.store._base import JobStore
 from jobfsm.store._model import now_micros
@@ -84,7 +85,7 @@ class SQLiteStore(JobStore):
         self,
         target: str | os.PathLike[str],
         *,
-        lifecycle: Any = None,
+        lifecycle: Lifecycle | None = None,
         timeout: float = 30.0,
         durability: str = "full",
         schema: str | None = None,
