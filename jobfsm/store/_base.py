@@ -119,8 +119,8 @@ class JobStore(StoreBase):
             )
             if added.rowcount != 1:
                 raise JobStoreError(f"{self}: a job named {name!r} is already stored")
-            for row in rows:
-                tx.execute(self._sql["record"], (name, *row))
+            if rows:  # executemany: one round trip per batch, not per row (PostgreSQL)
+                tx.cursor().executemany(self._sql["record"], [(name, *row) for row in rows])
 
         self._write(work)
         return Applied(status, version, False, tuple(history))
@@ -284,8 +284,10 @@ class JobStore(StoreBase):
         moved = tx.execute(self._sql["move"], (last.to, last.seq, last.at, name, version))
         if moved.rowcount != 1:  # the row lock makes this unreachable; refuse loudly anyway
             raise JobStoreError(f"{self}: job {name!r} changed during the transaction")
-        for row in rows:
-            tx.execute(self._sql["record"], (name, *row))
+        if len(rows) == 1:
+            tx.execute(self._sql["record"], (name, *last))
+        else:
+            tx.cursor().executemany(self._sql["record"], [(name, *row) for row in rows])
 
     def _notify(self, tx: Any, name: str, rows: list[Transition]) -> None:
         """Call the lifecycle observers with the job after each new entry (they may refuse)."""

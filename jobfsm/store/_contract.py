@@ -94,7 +94,7 @@ class StoreBase:
     def _write(self, work: Callable[[Any], _T]) -> _T:
         """Run ``work(tx)`` in one write transaction, retrying it on lock contention.
 
-        *tx* has ``execute(sql, params)`` returning a DB-API cursor. An
+        *tx* has ``execute(sql, params)`` returning a DB-API cursor, and ``cursor()``. An
         exception from *work* rolls everything back and reaches the caller.
         """
         raise NotImplementedError
