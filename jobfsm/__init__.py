@@ -11,6 +11,7 @@ the records they carry), ``validate`` and
 
 from jobfsm.diagrams import render, to_dot, to_mermaid
 from jobfsm.errors import (
+    AsyncObserverError,
     DiagramFormatError,
     DiagramRenderError,
     EventLogError,
@@ -26,17 +27,21 @@ from jobfsm.errors import (
     JobFileSyntaxError,
     JobFSMError,
     JobNotFoundError,
+    JobRunError,
     JobStoreError,
     LifecycleDefinitionError,
     ReadOnlyAttributeError,
     StreamNotWritableError,
+    TimeWentBackwardsError,
     TransitionIdReusedError,
     UnknownEventError,
     UnknownStatusError,
+    UnreachableStatusError,
     UnsafeTagError,
     VersionConflictError,
 )
 from jobfsm.eventlog import EventLog, MalformedEvent, read_csv, read_jsonl
+from jobfsm.heartbeat import HeartbeatMonitor
 from jobfsm.job import CommandJob, GenericJob, Job, PipelineJob, SweepJob
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Edge, EventSpec, JobStatus, Lifecycle
 from jobfsm.machine import (
@@ -55,6 +60,7 @@ from jobfsm.yamlio import load_job
 __all__ = [
     "DEFAULT_LIFECYCLE",
     "Applied",
+    "AsyncObserverError",
     "CommandJob",
     "DiagramFormatError",
     "DiagramRenderError",
@@ -65,6 +71,7 @@ __all__ = [
     "Gap",
     "GenericJob",
     "GraphvizNotFoundError",
+    "HeartbeatMonitor",
     "HistoryEntry",
     "IllegalTransitionError",
     "InvalidHistoryError",
@@ -79,6 +86,7 @@ __all__ = [
     "JobFileSyntaxError",
     "JobNotFoundError",
     "JobRow",
+    "JobRunError",
     "JobService",
     "JobServiceType",
     "JobStatus",
@@ -95,9 +103,11 @@ __all__ = [
     "StreamNotWritableError",
     "SweepJob",
     "SystemData",
+    "TimeWentBackwardsError",
     "TransitionIdReusedError",
     "UnknownEventError",
     "UnknownStatusError",
+    "UnreachableStatusError",
     "UnsafeTagError",
     "VersionConflictError",
     "Violation",

@@ -11,6 +11,8 @@ PUBLIC = {
     "CommandJob", "GenericJob", "HistoryEntry", "Job", "JobService", "JobServiceType",
     "Observer", "PipelineJob", "SweepJob", "SystemData", "add_observer", "generate_name",
     "remove_observer", "set_compiled_dispatch",
+    # scheduler kit
+    "HeartbeatMonitor",
     # persistence
     "Applied", "JobRow", "JobStore", "load_job",
     # validation
@@ -19,13 +21,15 @@ PUBLIC = {
     # diagrams
     "render", "to_dot", "to_mermaid",
     # errors
-    "DiagramFormatError", "DiagramRenderError", "EventLogError", "GraphvizNotFoundError",
+    "AsyncObserverError", "DiagramFormatError", "DiagramRenderError", "EventLogError",
+    "GraphvizNotFoundError",
     "IllegalTransitionError", "InvalidHistoryError", "JobDumpError", "JobFSMError",
     "JobFileError", "JobFileExistsError", "JobFileHistoryError", "JobFileStatusError",
-    "JobFileStructureError", "JobFileSyntaxError", "JobNotFoundError", "JobStoreError",
+    "JobFileStructureError", "JobFileSyntaxError", "JobNotFoundError", "JobRunError",
+    "JobStoreError",
     "LifecycleDefinitionError", "ReadOnlyAttributeError", "StreamNotWritableError",
-    "TransitionIdReusedError", "UnknownEventError", "UnknownStatusError", "UnsafeTagError",
-    "VersionConflictError",
+    "TimeWentBackwardsError", "TransitionIdReusedError", "UnknownEventError",
+    "UnknownStatusError", "UnreachableStatusError", "UnsafeTagError", "VersionConflictError",
 }  # fmt: skip
 
 

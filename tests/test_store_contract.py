@@ -55,7 +55,7 @@ def test_fire_returns_what_it_applied(store: JobStore) -> None:
     assert str(first) == "Starting"
     (entry,) = first.entries
     assert (entry.from_, entry.to, entry.event) == (S.NOT_STARTED, S.STARTING, "start")
-    assert entry.at == T0
+    assert (entry.at, entry.reason, entry.source, entry.inferred) == (T0, "submitted", "test", False)
     store.fire("a", "prepare")
     assert store.version("a") == 3
     assert store.status("a") is S.PREPARING
@@ -147,6 +147,9 @@ def test_observe_applies_the_lifecycle_path(store: JobStore) -> None:
     assert [(e.event, e.to) for e in applied.entries] == [
         ("start", S.STARTING), ("prepare", S.PREPARING), ("queue", S.QUEUED), ("run", S.RUNNING),
     ]  # fmt: skip
+    assert [e.inferred for e in applied.entries] == [True, True, True, False]
+    assert store.history("a") == applied.entries == store.get("a").history
+    assert {e.at for e in applied.entries} == {T0}
     assert applied.version == 5
     assert store.observe("a", "Running") == Applied(S.RUNNING, 5)
     assert store.observe("a", "Running", transition_id="poll-1") == Applied(

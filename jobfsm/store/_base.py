@@ -25,6 +25,7 @@ from jobfsm.errors import (
     IllegalTransitionError,
     JobFSMError,
     JobStoreError,
+    TimeWentBackwardsError,
     TransitionIdReusedError,
     VersionConflictError,
 )
@@ -39,7 +40,6 @@ from jobfsm.store._model import (
     now_micros,
     to_micros,
 )
-from jobfsm.store._steps import observe_steps
 
 __all__ = ["DURABILITY", "JobStore"]
 
@@ -105,8 +105,7 @@ class JobStore(StoreBase):
             status, history = job.status, job.history
         rows = [
             Transition(i + 2, str(h.from_), str(h.to), h.event, to_micros(h.at), None,
-                       getattr(h, "reason", None), getattr(h, "source", None),
-                       bool(getattr(h, "inferred", False)))
+                       h.reason, h.source, h.inferred)
             for i, h in enumerate(history)
         ]  # fmt: skip
         now = now_micros()
@@ -244,7 +243,8 @@ class JobStore(StoreBase):
         each entry but the last recorded as inferred. All steps are one
         transaction and share *at*, *reason*, *source* and *transition_id*.
         Arguments and errors are those of :meth:`fire`; an unreachable status
-        raises :class:`IllegalTransitionError`. An observed status that is
+        raises :class:`~jobfsm.errors.UnreachableStatusError` (an
+        :class:`IllegalTransitionError`). An observed status that is
         already the job's writes nothing (not even the transition id).
         """
         dest = self._reject(name, lambda: self.lifecycle.status(status))
@@ -258,7 +258,7 @@ class JobStore(StoreBase):
                     return replayed
             self._check_version(name, expected_version, version, current)
             here = self._parse(name, current)
-            steps = self._reject(name, lambda: observe_steps(self.lifecycle, here, dest, name))
+            steps = self._reject(name, lambda: self.lifecycle.observe_steps(here, dest, job=name))
             if not steps:
                 return Applied(here, version, False, ())
             when = self._time(name, given, updated, version)
@@ -364,16 +364,9 @@ class JobStore(StoreBase):
             now = now_micros()
             return now if version == 1 or now >= updated else updated
         if version > 1 and given < updated:
-            raise _TimeWentBackwards(
-                f"{self}: job {name!r}: time {from_micros(given).isoformat()} is before "
-                f"{from_micros(updated).isoformat()}, the time of its last transition "
-                "(times of one job must not go backwards); nothing was written"
-            )
+            error = TimeWentBackwardsError(name, from_micros(given), from_micros(updated))
+            raise _named(error, self)
         return given
-
-
-class _TimeWentBackwards(JobFSMError, ValueError):
-    """A transition time before the job's last one (to be replaced by the shared error)."""
 
 
 class _Probe:

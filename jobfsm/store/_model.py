@@ -20,7 +20,6 @@ from jobfsm.machine import HistoryEntry
 __all__ = ["Applied", "JobRow", "Transition", "from_micros", "now_micros", "to_micros"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_RICH_HISTORY = "inferred" in attrs.fields_dict(HistoryEntry)
 
 
 def now_micros() -> int:
@@ -62,18 +61,15 @@ class Transition(NamedTuple):
 
     def entry(self, parse: Any) -> HistoryEntry:
         """The public history entry; *parse* turns a status spelling into its enum member."""
-        at = from_micros(self.at)
-        if _RICH_HISTORY:  # pragma: no cover - depends on the HistoryEntry in use
-            return HistoryEntry(  # type: ignore[call-arg,unused-ignore]
-                parse(self.from_),
-                parse(self.to),
-                self.event,
-                at,
-                bool(self.inferred),
-                self.reason,
-                self.source,
-            )
-        return HistoryEntry(parse(self.from_), parse(self.to), self.event, at)
+        return HistoryEntry(
+            parse(self.from_),
+            parse(self.to),
+            self.event,
+            from_micros(self.at),
+            bool(self.inferred),
+            self.reason,
+            self.source,
+        )
 
 
 @attrs.frozen(eq=False)
