@@ -38,8 +38,11 @@ _ADD = (
     "INSERT INTO jobs (name, type, status, version, created_at, updated_at, document)"
     " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING"
 )
-_DOCUMENT = "SELECT status, document FROM jobs WHERE name = ?"
+_DOCUMENT = "SELECT status, version, document FROM jobs WHERE name = ?"
 _HISTORY = f"SELECT {_COLUMNS} FROM transitions WHERE job = ? ORDER BY seq"
+# Transitions are append-only: the rows up to a version read earlier are fixed,
+# even where each statement sees its own snapshot (PostgreSQL's READ COMMITTED).
+_HISTORY_UPTO = f"SELECT {_COLUMNS} FROM transitions WHERE job = ? AND seq <= ? ORDER BY seq"
 _BEAT = (
     "UPDATE jobs SET heartbeat_at = ? WHERE name = ? AND (heartbeat_at IS NULL OR heartbeat_at < ?)"
 )
@@ -122,6 +125,7 @@ class StoreBase:
             "add": _ADD,
             "document": _DOCUMENT,
             "history": _HISTORY,
+            "history_upto": _HISTORY_UPTO,
             "beat": _BEAT,
             "exists": _EXISTS,
             "delete": "DELETE FROM jobs WHERE name = ?",
@@ -244,11 +248,13 @@ class StoreBase:
         return row  # type: ignore[no-any-return]
 
     def _load(self, tx: Any, name: str) -> tuple[str, str, list[Transition]]:
+        """``(document, status, history)`` of *name*, consistent with each other."""
         row = tx.execute(self._sql["document"], (name,)).fetchone()
         if row is None:
             raise JobNotFoundError(name, self)
-        rows = [Transition(*r) for r in tx.execute(self._sql["history"], (name,))]
-        return row[1], row[0], rows
+        status, version, document = row
+        history = tx.execute(self._sql["history_upto"], (name, version))
+        return document, status, [Transition(*r) for r in history]
 
     def _parse(self, name: str, status: str) -> enum.StrEnum:
         value = self._statuses.get(status)
