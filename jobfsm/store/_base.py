@@ -19,7 +19,7 @@ from __future__ import annotations
 import enum
 import os
 from datetime import datetime
-from typing import Any, ClassVar, TypeVar
+from typing import Any, TypeVar
 
 from jobfsm.errors import (
     IllegalTransitionError,
@@ -67,9 +67,6 @@ class JobStore(StoreBase):
         JobStoreError: the store cannot be opened (names it and says why).
         ValueError: an unknown *durability*, or ``":memory:"``.
     """
-
-    #: URL schemes a backend answers to (set by each backend).
-    schemes: ClassVar[tuple[str, ...]] = ()
 
     def __new__(cls, target: str | os.PathLike[str], *args: Any, **kwargs: Any) -> JobStore:
         if cls is JobStore:
