@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 import textwrap
@@ -388,3 +389,29 @@ def test_wrong_url_or_server_down_is_a_store_error(target: str, words: list[str]
     for word in words:
         assert word in str(info.value)
     assert "secret" not in str(info.value)
+
+
+def test_postgres_schema_option_keeps_stores_apart() -> None:
+    """Two schemas of one database are two stores; schema= and ?schema= are the same
+    option; a schema name that is not a plain identifier is refused."""
+    from tests.stores import make_target, needs
+
+    needs("psycopg", "postgres")
+    first_target = make_target("postgres", Path("."))
+    first = next(first_target)
+    second_target = make_target("postgres", Path("."))
+    second = next(second_target)
+    try:
+        with JobStore(first) as one, JobStore(second) as two:
+            one.add(CommandJob(name="a"))
+            assert "a" in one
+            assert "a" not in two
+        base, schema = first.rsplit("?schema=", 1)
+        with JobStore(base, schema=schema) as again:
+            assert "a" in again
+        with pytest.raises(ValueError, match="identifier"):
+            JobStore(base, schema="x; DROP TABLE jobs")
+    finally:
+        for made in (first_target, second_target):
+            with contextlib.suppress(StopIteration):
+                next(made)

@@ -373,3 +373,37 @@ def test_get_during_writes_sees_a_consistent_job(target: str) -> None:  # noqa: 
     thread.join()
     assert errors == []
     assert reader.version("a") == 65
+
+
+def test_normal_durability_keeps_what_it_returned(target: str) -> None:  # noqa: F811
+    """durability='normal' (SQLite synchronous=NORMAL, PostgreSQL synchronous_commit
+    off) stores and reads back like the default."""
+    with JobStore(target, durability="normal") as store:
+        store.add(CommandJob(name="a"))
+        store.fire("a", "start")
+    with JobStore(target) as store:
+        assert store.version("a") == 2
+    with pytest.raises(ValueError, match="'fast'"):
+        JobStore(target, durability="fast")
+
+
+def test_a_store_of_a_newer_layout_is_refused(target: str) -> None:  # noqa: F811
+    """A store whose recorded layout is newer than this jobfsm reads is refused
+    with a message saying to upgrade, and left as it was."""
+    with JobStore(target) as store:
+        store.add(CommandJob(name="a"))
+    if target.startswith("postgresql"):
+        import psycopg
+
+        from tests.stores import POSTGRES_URL
+
+        schema = target.rsplit("schema=", 1)[1]
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as db:
+            db.execute(f"UPDATE \"{schema}\".jobfsm_meta SET value = '99'")
+    else:
+        with sqlite3.connect(target) as db:
+            db.execute("UPDATE jobfsm_meta SET value = '99'")
+        db.close()
+    with pytest.raises(JobStoreError, match="newer jobfsm") as info:
+        JobStore(target)
+    assert "schema 99" in str(info.value)
