@@ -5,7 +5,7 @@ per responsibility: ``lifecycle`` (the lifecycle value), ``machine`` (the
 shared transitions machine), ``job`` and ``services`` (attrs job classes and
 the records they carry), ``validate`` and
 ``eventlog`` (checking observed statuses), ``yamlio`` (job files), ``store``
-(durable SQLite store), ``diagrams`` and ``docgen`` (pictures and tables),
+(durable job stores: SQLite, PostgreSQL), ``diagrams`` and ``docgen`` (pictures and tables),
 ``cli`` (the command line) and ``errors`` (every exception).
 """
 
@@ -33,10 +33,12 @@ from jobfsm.errors import (
     ReadOnlyAttributeError,
     StreamNotWritableError,
     TimeWentBackwardsError,
+    TransitionIdReusedError,
     UnknownEventError,
     UnknownStatusError,
     UnreachableStatusError,
     UnsafeTagError,
+    VersionConflictError,
 )
 from jobfsm.eventlog import EventLog, MalformedEvent, read_csv, read_jsonl
 from jobfsm.heartbeat import HeartbeatMonitor
@@ -51,12 +53,13 @@ from jobfsm.machine import (
 )
 from jobfsm.names import generate_name
 from jobfsm.services import JobService, JobServiceType, SystemData
-from jobfsm.store import JobStore
+from jobfsm.store import Applied, JobRow, JobStore
 from jobfsm.validate import Gap, Reason, Report, Violation, validate_events, validate_trace
 from jobfsm.yamlio import load_job
 
 __all__ = [
     "DEFAULT_LIFECYCLE",
+    "Applied",
     "AsyncObserverError",
     "CommandJob",
     "DiagramFormatError",
@@ -82,6 +85,7 @@ __all__ = [
     "JobFileStructureError",
     "JobFileSyntaxError",
     "JobNotFoundError",
+    "JobRow",
     "JobRunError",
     "JobService",
     "JobServiceType",
@@ -100,10 +104,12 @@ __all__ = [
     "SweepJob",
     "SystemData",
     "TimeWentBackwardsError",
+    "TransitionIdReusedError",
     "UnknownEventError",
     "UnknownStatusError",
     "UnreachableStatusError",
     "UnsafeTagError",
+    "VersionConflictError",
     "Violation",
     "add_observer",
     "generate_name",

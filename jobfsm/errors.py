@@ -15,6 +15,8 @@ working for code that does not know about jobfsm::
     ├── ReadOnlyAttributeError(AttributeError) assigning status, id, type, ...
     ├── AsyncObserverError(TypeError)          an ``async def`` observer (they must be plain)
     ├── JobStoreError(OSError)                 the job store cannot do what was asked
+    │   ├── VersionConflictError               a stale expected_version; nothing written
+    │   └── TransitionIdReusedError            a transition id sent with another request
     ├── JobNotFoundError(KeyError)             no stored job has that name
     ├── JobRunError(ValueError)                a job the local executor cannot run
     ├── JobFileError(ValueError)               a job file cannot be loaded (file:line:col)
@@ -67,10 +69,12 @@ __all__ = [
     "ReadOnlyAttributeError",
     "StreamNotWritableError",
     "TimeWentBackwardsError",
+    "TransitionIdReusedError",
     "UnknownEventError",
     "UnknownStatusError",
     "UnreachableStatusError",
     "UnsafeTagError",
+    "VersionConflictError",
     "closest",
 ]
 
@@ -275,6 +279,51 @@ class JobNotFoundError(JobFSMError, KeyError):
 
     def __str__(self) -> str:  # KeyError would repr() the message
         return str(self.args[0])
+
+
+class VersionConflictError(JobStoreError):
+    """The stored job's version is not the ``expected_version`` the caller read.
+
+    Another writer changed the job since; nothing was written. ``name``,
+    ``expected``, ``actual`` (the stored version) and ``status`` (the stored
+    status) let the caller re-read and decide again.
+    """
+
+    def __init__(
+        self, store: object, name: str, expected: int, actual: int, status: object
+    ) -> None:
+        self.store = store
+        self.name = name
+        self.expected = expected
+        self.actual = actual
+        self.status = status
+        super().__init__(
+            f"{store}: job {name!r} is at version {actual} (status {str(status)!r}), "
+            f"not the expected version {expected}; another writer changed it, nothing "
+            "was written (read it again and retry)"
+        )
+
+
+class TransitionIdReusedError(JobStoreError):
+    """A transition id already recorded for the job with a different request.
+
+    ``transition_id`` names the id, ``recorded`` the request it was first
+    used for and ``requested`` the new one; nothing was written.
+    """
+
+    def __init__(
+        self, store: object, name: str, transition_id: str, recorded: str, requested: str
+    ) -> None:
+        self.store = store
+        self.name = name
+        self.transition_id = transition_id
+        self.recorded = recorded
+        self.requested = requested
+        super().__init__(
+            f"{store}: job {name!r}: transition id {transition_id!r} was already used for "
+            f"{recorded}, not {requested}; a transition id names one request (use a new id "
+            "for a new request); nothing was written"
+        )
 
 
 class JobRunError(JobFSMError, ValueError):

@@ -385,7 +385,7 @@ class LocalExecutor:
 
     def _store_fire(self, name: str, event: str, reason: str | None) -> Any:
         if self._rich:
-            return self.store.fire(name, event, reason=reason, source=SOURCE)  # type: ignore[call-arg]
+            return self.store.fire(name, event, reason=reason, source=SOURCE)
         return self.store.fire(name, event)
 
     def _fire(self, name: str, event: str, *, reason: str | None = None) -> enum.StrEnum:

@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import IO, Any
 
 import yaml
+import yaml.cyaml
+from yaml._yaml import CParser
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from jobfsm._yamldoc import (
@@ -124,29 +126,55 @@ class _Loader(yaml.SafeLoader):
             self._open_anchors.discard(event.anchor)
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
-        # YAML requires unique keys; PyYAML would keep the last value silently.
-        # Keys merged in with `<<` may be overridden, so only the mapping's own
-        # scalar keys are compared (before SafeConstructor flattens the merges).
-        first: dict[Any, Node] = {}
-        for key_node, _ in node.value:
-            if not isinstance(key_node, ScalarNode) or key_node.tag == _MERGE_TAG:
-                continue
-            key = self.construct_object(key_node)
-            if key in first:
-                raise yaml.constructor.ConstructorError(
-                    None,
-                    None,
-                    f"key {key!r} is written a second time in this mapping (first at line "
-                    f"{first[key].start_mark.line + 1}); a key may appear once",
-                    key_node.start_mark,
-                )
-            first[key] = key_node
+        _refuse_repeated_keys(self, node)
         return super().construct_mapping(node, deep)
+
+
+def _refuse_repeated_keys(loader: yaml.constructor.SafeConstructor, node: MappingNode) -> None:
+    # YAML requires unique keys; PyYAML would keep the last value silently.
+    # Keys merged in with `<<` may be overridden, so only the mapping's own
+    # scalar keys are compared (before SafeConstructor flattens the merges).
+    first: dict[Any, Node] = {}
+    for key_node, _ in node.value:
+        if not isinstance(key_node, ScalarNode) or key_node.tag == _MERGE_TAG:
+            continue
+        key = loader.construct_object(key_node)
+        if key in first:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"key {key!r} is written a second time in this mapping (first at line "
+                f"{first[key].start_mark.line + 1}); a key may appear once",
+                key_node.start_mark,
+            )
+        first[key] = key_node
 
 
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
+
+
+class _FastLoader(CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+    """:class:`_Loader`'s dialect on libyaml's C parser, for documents jobfsm wrote itself.
+
+    Same implicit tags and duplicate-key check; the alias check is left out
+    (jobfsm never writes aliases), which is what lets the C composer run.
+    """
+
+    yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+
+    def __init__(self, stream: str) -> None:
+        CParser.__init__(self, stream)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+
+    def get_mark(self) -> None:  # the C parser keeps no mark between events
+        return None
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
+        _refuse_repeated_keys(self, node)
+        return super().construct_mapping(node, deep)
 
 
 class _Dumper(yaml.SafeDumper):
@@ -156,6 +184,13 @@ class _Dumper(yaml.SafeDumper):
     turns into non-strings, so a string such as ``'on'`` is always quoted and
     reads back as a string here and in azure-ai-ml alike.
     """
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+class _FastDumper(yaml.cyaml.CSafeDumper):
+    """:class:`_Dumper`'s output rules on libyaml's C emitter (representers are shared)."""
 
     def ignore_aliases(self, data: Any) -> bool:
         return True
@@ -175,6 +210,7 @@ def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
 
 
 _Dumper.add_representer(str, _represent_str)
+_FastDumper.add_representer(str, _represent_str)  # type: ignore[arg-type]
 
 
 # -- dump ----------------------------------------------------------------------
@@ -242,12 +278,21 @@ def dump_job(
         ) from None
 
 
-def _render(job: Job, history: bool, kwargs: Mapping[str, Any]) -> str:
+def _render(
+    job: Job,
+    history: bool,
+    kwargs: Mapping[str, Any],
+    *,
+    status: bool = True,
+    dumper: type[yaml.SafeDumper] | type[yaml.cyaml.CSafeDumper] = _Dumper,
+) -> str:
     options = {"sort_keys": False, "default_flow_style": False, "allow_unicode": True, **kwargs}
     data = job_to_dict(job, history=history)
+    if not status:
+        data.pop(STATUS_KEY, None)
     who = f"job {job.name!r}" if job.name else "the job"
     try:
-        return str(yaml.dump(data, Dumper=_Dumper, **options))
+        return str(yaml.dump(data, Dumper=dumper, **options))
     except yaml.representer.RepresenterError as exc:
         value = exc.args[1] if len(exc.args) > 1 else None
         where = _key_path(data, value) or "a value"
@@ -357,8 +402,10 @@ def _not_utf8(exc: UnicodeDecodeError, file: str | None) -> JobFileSyntaxError:
     )
 
 
-def _parse(text: str, file: str | None) -> tuple[MappingNode, dict[str, Any]]:
-    loader = _Loader(text)
+def _parse(
+    text: str, file: str | None, *, fast: bool = False
+) -> tuple[MappingNode, dict[str, Any]]:
+    loader: _Loader | _FastLoader = _FastLoader(text) if fast else _Loader(text)
     try:
         node = loader.get_single_node()
         if node is not None and not isinstance(node, MappingNode):
@@ -460,14 +507,21 @@ def load_job(
 
 
 def _load_text(
-    text: str, *, file: str | None, base: Path | None, lifecycle: Lifecycle = DEFAULT_LIFECYCLE
+    text: str,
+    *,
+    file: str | None,
+    base: Path | None,
+    lifecycle: Lifecycle = DEFAULT_LIFECYCLE,
+    fast: bool = False,
 ) -> Job:
     """:func:`load_job` for text already read; *file* is the name errors give.
+
+    *fast* parses with libyaml (for documents jobfsm wrote: no aliases).
 
     Raises:
         JobFileError: as :func:`load_job`.
     """
-    root, data = _parse(text, file)
+    root, data = _parse(text, file, fast=fast)
     nodes: dict[str, Node] = {}  # top-level key -> value node, for error lines
     for key_node, value_node in root.value:
         if key_node.tag != "tag:yaml.org,2002:str":

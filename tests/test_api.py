@@ -14,7 +14,7 @@ PUBLIC = {
     # scheduler kit
     "HeartbeatMonitor",
     # persistence
-    "JobStore", "load_job",
+    "Applied", "JobRow", "JobStore", "load_job",
     # validation
     "EventLog", "Gap", "MalformedEvent", "Reason", "Report", "Violation", "read_csv",
     "read_jsonl", "validate_events", "validate_trace",
@@ -28,8 +28,8 @@ PUBLIC = {
     "JobFileStructureError", "JobFileSyntaxError", "JobNotFoundError", "JobRunError",
     "JobStoreError",
     "LifecycleDefinitionError", "ReadOnlyAttributeError", "StreamNotWritableError",
-    "TimeWentBackwardsError", "UnknownEventError", "UnknownStatusError",
-    "UnreachableStatusError", "UnsafeTagError",
+    "TimeWentBackwardsError", "TransitionIdReusedError", "UnknownEventError",
+    "UnknownStatusError", "UnreachableStatusError", "UnsafeTagError", "VersionConflictError",
 }  # fmt: skip
 
 
