@@ -157,7 +157,10 @@ def history_from_list(
         if not isinstance(item["event"], str):
             raise ValueError(f"event must be a string, got {item['event']!r}")
         at = _parse_time(item["at"])
-        at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+        try:
+            at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+        except OverflowError:  # 9999-12-31T23:59:59-01:00 is in year 10000 in UTC
+            raise ValueError(f"{at.isoformat()} is beyond the date-times UTC can hold") from None
         source = lifecycle.status(item["from"], where="from")
         dest = lifecycle.status(item["to"], where="to")
         entries.append(HistoryEntry(source, dest, item["event"], at))

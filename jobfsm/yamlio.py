@@ -23,7 +23,8 @@ import io
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+import types
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -102,10 +103,26 @@ class _Loader(yaml.SafeLoader):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._open_anchors: set[str] = set()  # anchors of the collections being composed
+        self._depth = 0  # collections open around the node being composed
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         # PyYAML refuses to define an anchor twice, so a name is open at most once.
         event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.CollectionStartEvent):
+            if self._depth >= MAX_DEPTH:
+                raise _LimitError(
+                    f"the document is nested more than {MAX_DEPTH} levels deep",
+                    f"a job document nested at most {MAX_DEPTH} levels",
+                    event.start_mark,  # type: ignore[arg-type]
+                )
+            self._depth += 1
+            try:
+                return self._compose_anchored(event, parent, index)
+            finally:
+                self._depth -= 1
+        return self._compose_anchored(event, parent, index)
+
+    def _compose_anchored(self, event: Any, parent: Node | None, index: Any) -> Node | None:
         if isinstance(event, yaml.AliasEvent) and event.anchor in self._open_anchors:
             raise yaml.composer.ComposerError(
                 None,
@@ -131,6 +148,13 @@ class _Loader(yaml.SafeLoader):
             if not isinstance(key_node, ScalarNode) or key_node.tag == _MERGE_TAG:
                 continue
             key = self.construct_object(key_node)
+            if not isinstance(key, Hashable):  # an empty `!!set` is a scalar node
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"a {type(key).__name__} cannot be a mapping key; use a string",
+                    key_node.start_mark,
+                )
             if key in first:
                 raise yaml.constructor.ConstructorError(
                     None,
@@ -146,6 +170,72 @@ class _Loader(yaml.SafeLoader):
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
+
+
+class _LimitError(yaml.MarkedYAMLError):
+    """A document over one of the size limits (reported as a JobFileStructureError)."""
+
+    def __init__(self, problem: str, expected: str, mark: yaml.Mark | None) -> None:
+        super().__init__(problem=problem, problem_mark=mark)
+        self.expected = expected
+
+
+#: The most digits an integer may have. Python refuses to convert longer ones
+#: to and from text by default (4,300 digits), so such a value could not be
+#: written back; no job file needs more than a handful.
+MAX_INT_DIGITS = 1_000
+_MAX_INT_BITS = int(MAX_INT_DIGITS * 3.3219280948873626)  # log2(10); below 10**MAX_INT_DIGITS
+
+# What PyYAML's constructors raise for a value they cannot build (an invalid
+# date such as 2024-02-30, a +25:00 offset, `!!bool maybe`, `!!int ''`, ...).
+_BUILD_ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError)
+
+
+def _unbuildable(node: Node, exc: Exception) -> yaml.constructor.ConstructorError:
+    kind = node.tag.rsplit(":", 1)[-1]
+    detail = f": {exc}" if isinstance(exc, ValueError | OverflowError) and str(exc) else ""
+    if isinstance(node, ScalarNode):
+        what = f"{node.value[:60]!r}{'...' if len(node.value) > 60 else ''}"
+        # A plain scalar got its tag from its look; quoting keeps it as text.
+        hint = "; quote it to keep it as text" if node.style is None and kind != "str" else ""
+    else:
+        what, hint = "this value", ""
+    return yaml.constructor.ConstructorError(
+        None, None, f"{what} cannot be read as {kind}{detail}{hint}", node.start_mark
+    )
+
+
+def _guarded(construct: Callable[[Any, Node], Any]) -> Callable[[Any, Node], Any]:
+    """*construct* raising only YAML errors with the node's position."""
+
+    def guarded(loader: Any, node: Node) -> Any:
+        try:
+            value = construct(loader, node)
+        except _BUILD_ERRORS as exc:
+            raise _unbuildable(node, exc) from None
+        if isinstance(value, types.GeneratorType):  # collections are filled in later
+            return _guarded_steps(value, node)
+        if type(value) is int and value.bit_length() > _MAX_INT_BITS:
+            raise _LimitError(
+                f"an integer of more than {MAX_INT_DIGITS:,} digits",
+                f"integers of at most {MAX_INT_DIGITS:,} digits (quote it to keep it as text)",
+                node.start_mark,
+            )
+        return value
+
+    return guarded
+
+
+def _guarded_steps(steps: Iterator[Any], node: Node) -> Iterator[Any]:
+    try:
+        yield from steps
+    except _BUILD_ERRORS as exc:
+        raise _unbuildable(node, exc) from None
+
+
+_Loader.yaml_constructors = {
+    tag: _guarded(construct) for tag, construct in yaml.SafeLoader.yaml_constructors.items()
+}
 
 
 class _Dumper(yaml.SafeDumper):
@@ -306,6 +396,32 @@ def _write_new_file(path: str, text: str) -> None:
 # -- load ----------------------------------------------------------------------
 
 
+#: The largest job file (or stream) jobfsm reads, in bytes: 1 MiB. Azure ML's
+#: example job files are at most a few KiB; the limit is checked while
+#: reading, so an endless source such as ``/dev/zero`` is refused at once.
+MAX_BYTES = 1 << 20
+
+#: The deepest nesting of mappings and lists (the document itself is level 1).
+#: Azure ML's example job files nest at most about ten levels.
+MAX_DEPTH = 100
+
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def _line_of(text: str, position: int) -> int:
+    """The 1-based line of *position* in *text*, counting line breaks as YAML does."""
+    return len(_LINE_BREAK.findall(text, 0, position)) + 1
+
+
+def _too_large(file: str | None) -> JobFileStructureError:
+    return JobFileStructureError(
+        f"the file is larger than {MAX_BYTES:,} bytes (MAX_BYTES)",
+        key=None,
+        expected="a job document of at most 1 MiB",
+        file=file,
+    )
+
+
 def _mark_where(file: str | None, mark: yaml.Mark | None) -> dict[str, Any]:
     """Error location keywords; YAML marks count from 0, messages from 1."""
     if mark is None:
@@ -326,16 +442,18 @@ def _read(source: str | os.PathLike[str] | IO[str]) -> tuple[str, str | None, Pa
     if isinstance(source, (str, os.PathLike)):
         file: str | None = os.fspath(source)
         with open(source, "rb") as handle:
-            data: str | bytes = handle.read()
+            data: str | bytes = handle.read(MAX_BYTES + 1)
         base: Path | None = Path(os.path.abspath(source)).parent
     else:
         name = getattr(source, "name", None)
         file = name if isinstance(name, str) else None
         base = Path(os.path.abspath(file)).parent if file and os.path.isfile(file) else None
         try:
-            data = source.read()
+            data = source.read(MAX_BYTES + 1)
         except UnicodeDecodeError as exc:  # a text stream decoding as it reads
             raise _not_utf8(exc, file) from None
+    if len(data) > MAX_BYTES or (isinstance(data, str) and len(data.encode()) > MAX_BYTES):
+        raise _too_large(file)
     if isinstance(data, str):
         return data, file, base
     try:
@@ -348,16 +466,26 @@ def _not_utf8(exc: UnicodeDecodeError, file: str | None) -> JobFileSyntaxError:
     # exc.object is all the bytes read (a text stream's read() decodes them at
     # once too), so the line counts from where reading began, like YAML's marks.
     data = bytes(exc.object)
+    before = data[: exc.start].decode("utf-8", errors="replace")
     return JobFileSyntaxError(
         f"not UTF-8 text: byte 0x{data[exc.start : exc.start + 1].hex()} ({exc.reason}); "
         "save the file as UTF-8",
         file=file,
-        line=data.count(b"\n", 0, exc.start) + 1,
+        line=_line_of(before, len(before)),
     )
 
 
 def _parse(text: str, file: str | None) -> tuple[MappingNode, dict[str, Any]]:
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # checks every character YAML allows
+    except yaml.reader.ReaderError as exc:
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise JobFileSyntaxError(
+            f"character {chr(code)!r} (#x{code:04x}) is not allowed in YAML text; "
+            "remove it or write it as an escape in a double-quoted string",
+            file=file,
+            line=_line_of(text, exc.position),
+        ) from None
     try:
         node = loader.get_single_node()
         if node is not None and not isinstance(node, MappingNode):
@@ -374,13 +502,17 @@ def _parse(text: str, file: str | None) -> tuple[MappingNode, dict[str, Any]]:
             )
         if _expanded_size(node, {}) > MAX_VALUES:
             raise JobFileStructureError(
-                f"the document's aliases expand to more than {MAX_VALUES:,} values"
-                " (an alias bomb?)",
+                f"the document stands for more than {MAX_VALUES:,} values once its aliases "
+                "are written out",
                 key=None,
-                expected="a job document whose values, aliases written out, fit in memory",
+                expected=f"a job document of at most {MAX_VALUES:,} values, aliases written out",
                 **_where(file, node),
             )
         data = loader.construct_document(node)
+    except _LimitError as exc:
+        raise JobFileStructureError(
+            str(exc.problem), key=None, expected=exc.expected, **_mark_where(file, exc.problem_mark)
+        ) from None
     except yaml.constructor.ConstructorError as exc:
         where = _mark_where(file, exc.problem_mark)
         match = re.search(r"constructor for the tag '([^']*)'", exc.problem or "")
@@ -408,10 +540,11 @@ def _parse(text: str, file: str | None) -> tuple[MappingNode, dict[str, Any]]:
     return node, data
 
 
-#: The most values a job document may hold once its aliases are written out.
-#: Aliases are shared when loaded, but comparing or dumping a job walks every
-#: copy; the largest corpus file holds a few hundred.
-MAX_VALUES = 1_000_000
+#: The most values (scalars and collections) a job document may hold once its
+#: aliases are written out. Aliases are shared when loaded, but comparing,
+#: dumping or storing a job walks every copy. Azure ML's example job files hold
+#: at most a few hundred.
+MAX_VALUES = 100_000
 
 
 def _expanded_size(node: Node, sizes: dict[int, int]) -> int:
@@ -445,10 +578,13 @@ def load_job(
         lifecycle: The lifecycle the job follows (its statuses are checked).
 
     Raises:
-        JobFileSyntaxError: the text is not one YAML document.
+        JobFileSyntaxError: the text is not one YAML document, or holds a
+            value YAML cannot build (``2024-02-30``, ``!!bool maybe``).
         UnsafeTagError: the document uses a tag such as ``!!python/object``.
         JobFileStructureError: the document is not a mapping, ``type`` is not
-            a non-empty string, or a modelled field has the wrong shape.
+            a non-empty string, a modelled field has the wrong shape, or the
+            document exceeds a size limit (:data:`MAX_BYTES`, :data:`MAX_DEPTH`,
+            :data:`MAX_VALUES`, :data:`MAX_INT_DIGITS`).
         JobFileStatusError: ``status`` is not a status of *lifecycle*.
         JobFileHistoryError: ``status_history`` is malformed or is not a chain
             of lifecycle edges ending at ``status``.

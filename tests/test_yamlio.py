@@ -810,23 +810,23 @@ def test_sibling_aliases_are_fine() -> None:
 
 
 def test_alias_bomb_is_refused_before_it_is_built(tmp_path: Path) -> None:
-    """A document whose aliases multiply into more than a million values is refused
+    """A document whose aliases multiply into more than MAX_VALUES values is refused
     (comparing or dumping it would walk every copy)."""
     lines = ['x0: &x0 ["a", "a", "a", "a", "a", "a", "a", "a", "a", "a"]']
     for level in range(1, 7):
         lines.append(f"x{level}: &x{level} [" + ", ".join([f"*x{level - 1}"] * 10) + "]")
     error = _error(tmp_path, "\n".join(lines) + "\n", JobFileStructureError)
-    assert "aliases expand to more than 1,000,000 values" in str(error)
+    assert "more than 100,000 values once its aliases are written out" in str(error)
     assert error.line == 1
-    # Two levels less (about 111,000 values written out) loads as usual.
-    assert _loads("\n".join(lines[:5]) + "\n").extras["x4"][0][0][0][0] == ["a"] * 10
+    # Three levels less (about 11,000 values written out) loads as usual.
+    assert _loads("\n".join(lines[:4]) + "\n").extras["x3"][0][0][0] == ["a"] * 10
 
 
 def test_deeply_nested_document_is_a_syntax_error(tmp_path: Path) -> None:
-    """Nesting deeper than the parser can follow is a JobFileSyntaxError naming the
-    file, not a RecursionError."""
-    error = _error(tmp_path, "x: " + "[" * 2000 + "]" * 2000 + "\n", JobFileSyntaxError)
-    assert "nested too deeply" in str(error)
+    """Nesting deeper than the parser can follow is a JobFileStructureError naming
+    the file and the limit, not a RecursionError."""
+    error = _error(tmp_path, "x: " + "[" * 2000 + "]" * 2000 + "\n", JobFileStructureError)
+    assert "nested more than 100 levels deep" in str(error)
 
 
 def test_recursive_value_is_a_dump_error(tmp_path: Path) -> None:
