@@ -31,11 +31,12 @@ from jobfsm.errors import (
     ReadOnlyAttributeError,
     StreamNotWritableError,
     UnknownEventError,
+    UnknownJobTypeError,
     UnknownStatusError,
     UnsafeTagError,
 )
 from jobfsm.eventlog import EventLog, MalformedEvent, read_csv, read_jsonl
-from jobfsm.job import CommandJob, GenericJob, Job, PipelineJob, SweepJob
+from jobfsm.job import CommandJob, GenericJob, Job, PipelineJob, SweepJob, allow_job_type, job_types
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Edge, EventSpec, JobStatus, Lifecycle
 from jobfsm.machine import (
     HistoryEntry,
@@ -92,11 +93,14 @@ __all__ = [
     "SweepJob",
     "SystemData",
     "UnknownEventError",
+    "UnknownJobTypeError",
     "UnknownStatusError",
     "UnsafeTagError",
     "Violation",
     "add_observer",
+    "allow_job_type",
     "generate_name",
+    "job_types",
     "load_job",
     "read_csv",
     "read_jsonl",

@@ -8,6 +8,7 @@ working for code that does not know about jobfsm::
     ├── LifecycleDefinitionError(ValueError)   a lifecycle value is inconsistent
     ├── UnknownStatusError(ValueError)         a status name the lifecycle lacks
     ├── UnknownEventError(ValueError)          an event name the lifecycle lacks
+    ├── UnknownJobTypeError(ValueError)        a job type Azure ML does not define
     ├── IllegalTransitionError(RuntimeError)   event not allowed in current status
     ├── InvalidHistoryError(ValueError)        a restored history that does not fit
     ├── ReadOnlyAttributeError(AttributeError) assigning status, id, type, ...
@@ -61,6 +62,7 @@ __all__ = [
     "ReadOnlyAttributeError",
     "StreamNotWritableError",
     "UnknownEventError",
+    "UnknownJobTypeError",
     "UnknownStatusError",
     "UnsafeTagError",
     "closest",
@@ -130,6 +132,21 @@ class UnknownEventError(JobFSMError, ValueError):
         self.suggestion = closest(event, self.known) if isinstance(event, str) else None
         hint = f"; did you mean {self.suggestion!r}?" if self.suggestion else ""
         super().__init__(f"unknown event {event!r}{hint} (known events: {_quoted(self.known)})")
+
+
+class UnknownJobTypeError(JobFSMError, ValueError):
+    """A job ``type`` that is neither an Azure ML job type nor one allowed with
+    :func:`jobfsm.allow_job_type`; ``suggestion`` is the closest known type."""
+
+    def __init__(self, job_type: str, known: Iterable[str]) -> None:
+        self.type = job_type
+        self.known = tuple(sorted(known))
+        self.suggestion = closest(job_type, self.known)
+        hint = f"; did you mean {self.suggestion!r}?" if self.suggestion else ""
+        super().__init__(
+            f"unknown job type {job_type!r}{hint} (known types: {_quoted(self.known)}; "
+            "jobfsm.allow_job_type(name) allows another)"
+        )
 
 
 class IllegalTransitionError(JobFSMError, RuntimeError):

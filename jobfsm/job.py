@@ -19,18 +19,21 @@ from typing import IO, Any, ClassVar, Generic, NoReturn, TypeVar, overload
 
 import attrs
 
-from jobfsm.errors import InvalidHistoryError, ReadOnlyAttributeError
+from jobfsm.errors import InvalidHistoryError, ReadOnlyAttributeError, UnknownJobTypeError
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Lifecycle
 from jobfsm.machine import Engine, HistoryEntry, Observer, Record, engine_for, entries
 from jobfsm.names import generate_name
 from jobfsm.services import JobService, JobServiceType, SystemData, as_services
 
 __all__ = [
+    "AZURE_JOB_TYPES",
     "CommandJob",
     "GenericJob",
     "Job",
     "PipelineJob",
     "SweepJob",
+    "allow_job_type",
+    "job_types",
 ]
 
 
@@ -43,6 +46,51 @@ _ARM_ID = re.compile(
 )
 
 _T = TypeVar("_T")
+
+#: The job types Azure ML defines: azure-ai-ml's ``JobType`` (1.35) and the
+#: REST API's job kinds, as job files spell them.
+AZURE_JOB_TYPES = frozenset(
+    {
+        "automl", "base", "command", "component", "data_transfer", "distillation",
+        "finetuning", "import", "labeling", "parallel", "pipeline", "spark", "sweep",
+    }
+)  # fmt: skip
+_allowed_types: set[str] = set()
+_TYPE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*")
+
+
+def job_types() -> frozenset[str]:
+    """The job types a job file or :class:`GenericJob` may name: Azure ML's and
+    those allowed with :func:`allow_job_type`."""
+    return AZURE_JOB_TYPES | _allowed_types
+
+
+def allow_job_type(name: str) -> None:
+    """Accept *name* as a job type from now on (a newer Azure ML type, or your own).
+
+    Raises:
+        ValueError: *name* is not a type name (a letter, then letters, digits,
+            ``_``, ``.`` or ``-``).
+    """
+    _allowed_types.add(_type_name(name))
+
+
+def _type_name(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"a job type must be a string, got {value!r}")
+    if not _TYPE_NAME.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a job type name (a letter, then letters, digits, _ . or -)"
+        )
+    return value
+
+
+def _job_type(value: object) -> str:
+    """*value* as a :class:`GenericJob` type, or why it cannot be one."""
+    name = _type_name(value)
+    if name not in AZURE_JOB_TYPES and name not in _allowed_types:
+        raise UnknownJobTypeError(name, job_types())
+    return name
 
 
 class _read_only(Generic[_T]):
@@ -125,6 +173,8 @@ class Job:
     )
     _lock: threading.RLock | None = attrs.field(init=False, default=None, eq=False, repr=False)
     _observers: list[Observer] | None = attrs.field(init=False, default=None, eq=False, repr=False)
+    # Mapping fields the source file wrote as an explicit `{}` (dump writes them back).
+    _kept_empty: frozenset[str] | None = attrs.field(init=False, default=None, eq=False, repr=False)
 
     def __init__(
         self,
@@ -494,6 +544,7 @@ _JobT = TypeVar("_JobT", bound=type[Job])
 # Arguments the generated constructor converts rather than storing as given.
 _CONVERT = {
     "services": "as_services(services) if services else {}",
+    "type": "_job_type(type)",
     "base_path": "None if base_path is None else Path(base_path)",
     "engine": "_DEFAULT_ENGINE if lifecycle is DEFAULT_LIFECYCLE and not kwargs"
     " else _engine_of(lifecycle, kwargs)",
@@ -516,6 +567,7 @@ def _constructor(cls: _JobT) -> _JobT:
         "DEFAULT_LIFECYCLE": DEFAULT_LIFECYCLE,
         "engine_for": engine_for,
         "_engine_of": _engine_of,
+        "_job_type": _job_type,
     }
     for field in attrs.fields(cls):
         slot = field.name
@@ -606,7 +658,12 @@ class SweepJob(Job):
 class GenericJob(Job):  # type: ignore[override]  # `type` is a required argument here
     """Any other Azure ML job type (``automl``, ``spark``, ``finetuning``, ...).
 
-    Every field other than the common ones is kept in ``extras``.
+    Every field other than the common ones is kept in ``extras``. ``type``
+    must be one of :func:`job_types`; :func:`allow_job_type` adds one.
+
+    Raises:
+        TypeError: ``type`` is not a string.
+        UnknownJobTypeError: ``type`` is not a known job type (a ``ValueError``).
     """
 
     TYPE: ClassVar[str] = "generic"

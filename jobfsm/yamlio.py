@@ -25,6 +25,7 @@ import re
 import tempfile
 import types
 from collections.abc import Callable, Hashable, Iterator, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -36,11 +37,13 @@ from jobfsm._yamldoc import (
     HISTORY_KEY,
     READ_ONLY_KEYS,
     STATUS_KEY,
+    field_shapes,
     history_from_list,
     history_to_list,
     job_to_dict,
     service_from_dict,
     service_to_dict,
+    shape_problem,
     system_data_from_dict,
     system_data_to_dict,
     typed_keys,
@@ -56,8 +59,9 @@ from jobfsm.errors import (
     StreamNotWritableError,
     UnknownStatusError,
     UnsafeTagError,
+    closest,
 )
-from jobfsm.job import JOB_CLASSES, GenericJob, Job
+from jobfsm.job import JOB_CLASSES, GenericJob, Job, job_types
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Lifecycle
 from jobfsm.machine import HistoryEntry
 from jobfsm.services import JobService, JobServiceType
@@ -266,6 +270,34 @@ def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _represent_str)
 
 
+def _represent_datetime(dumper: yaml.SafeDumper, data: datetime) -> yaml.ScalarNode:
+    # YAML offsets are hours and minutes; a historical local time can be off
+    # UTC by seconds (-05:32:11), so such a time is written as the same instant in UTC.
+    offset = data.utcoffset()
+    if offset is not None and (offset.seconds % 60 or offset.microseconds):
+        try:
+            data = data.astimezone(UTC)
+        except OverflowError:
+            raise yaml.representer.RepresenterError("a date-time UTC cannot hold", data) from None
+    return dumper.represent_datetime(data)
+
+
+def _represent_int(dumper: yaml.SafeDumper, data: int) -> yaml.ScalarNode:
+    if data.bit_length() > _MAX_INT_BITS:
+        raise yaml.representer.RepresenterError(f"more than {MAX_INT_DIGITS:,} digits", data)
+    return dumper.represent_int(data)
+
+
+def _represent_tuple(dumper: yaml.SafeDumper, data: tuple[Any, ...]) -> yaml.Node:
+    # Written as a list, a tuple would load back as a list (or, as a key, not at all).
+    raise yaml.representer.RepresenterError("a tuple", data)
+
+
+_Dumper.add_representer(datetime, _represent_datetime)
+_Dumper.add_representer(int, _represent_int)
+_Dumper.add_representer(tuple, _represent_tuple)
+
+
 # -- dump ----------------------------------------------------------------------
 
 
@@ -340,6 +372,16 @@ def _render(job: Job, history: bool, kwargs: Mapping[str, Any]) -> str:
     except yaml.representer.RepresenterError as exc:
         value = exc.args[1] if len(exc.args) > 1 else None
         where = _key_path(data, value) or "a value"
+        if isinstance(value, tuple):
+            where = _key_path(data, value, keys=True) or where
+            raise JobDumpError(
+                f"{who} cannot be written as YAML: {where} is the tuple {value!r}, which "
+                "would load back as a list; use a list (a tuple key: use a string key)"
+            ) from None
+        if isinstance(value, int | datetime):
+            raise JobDumpError(
+                f"{who} cannot be written as YAML: {where} is {exc.args[0]}"
+            ) from None
         raise JobDumpError(
             f"{who} cannot be written as YAML: {where} is {value!r}, of type "
             f"{type(value).__name__}; YAML holds mappings, lists, strings, numbers, "
@@ -354,8 +396,11 @@ def _render(job: Job, history: bool, kwargs: Mapping[str, Any]) -> str:
         ) from None
 
 
-def _key_path(data: Any, target: object, path: str = "", seen: set[int] | None = None) -> str:
-    """Where *target* is in *data* (``inputs.data.paths[1]``), or ``""``."""
+def _key_path(
+    data: Any, target: object, path: str = "", seen: set[int] | None = None, *, keys: bool = False
+) -> str:
+    """Where *target* is in *data* (``inputs.data.paths[1]``), or ``""``; with *keys*,
+    a mapping key that is *target* is found too (``x_map key ('a', 'b')``)."""
     if data is target:
         return path
     seen = set() if seen is None else seen
@@ -363,8 +408,10 @@ def _key_path(data: Any, target: object, path: str = "", seen: set[int] | None =
         seen.add(id(data))
         items = data.items() if isinstance(data, dict) else enumerate(data)
         for key, value in items:
+            if keys and isinstance(data, dict) and key is target:
+                return f"{path or 'the document'} key {key!r}"
             step = f"{path and '.'}{key}" if isinstance(data, dict) else f"[{key}]"
-            found = _key_path(value, target, path + step, seen)
+            found = _key_path(value, target, path + step, seen, keys=keys)
             if found:
                 return found
     return ""
@@ -616,8 +663,17 @@ def _load_text(
     kwargs: dict[str, Any] = {}
     extras: dict[str, Any] = {}
     typed = set(typed_keys(cls))
+    shapes = field_shapes(cls)
+    kept_empty = set()
     for key, value in data.items():
         if key in typed:
+            problem = shape_problem(shapes[key], value) if key in shapes else None
+            if problem:
+                raise JobFileStructureError(
+                    f"{key} {problem[0]}", key=key, expected=problem[1], **_where(file, nodes[key])
+                )
+            if isinstance(value, dict) and not value:
+                kept_empty.add(key)
             kwargs[key] = value
         elif key not in ("type", STATUS_KEY, HISTORY_KEY, *READ_ONLY_KEYS):
             extras[key] = value
@@ -627,6 +683,8 @@ def _load_text(
     if cls is GenericJob:
         kwargs["type"] = type_value
     job = cls(extras=extras, base_path=base, lifecycle=lifecycle, **kwargs)
+    if kept_empty:
+        job._kept_empty = frozenset(kept_empty)
     _restore(job, data, file, nodes)
     return job
 
@@ -635,23 +693,18 @@ def _job_class(
     data: Mapping[str, Any], file: str | None, node: Node | None
 ) -> tuple[type[Job], str]:
     value = data.get("type", "command")
-    if not isinstance(value, str) or not value.strip():
-        raise JobFileStructureError(
-            f"type {value!r} is not a job type",
-            key="type",
-            expected=f"one of {', '.join(map(repr, JOB_CLASSES))} (any other non-empty "
-            "string such as 'automl' loads as a generic job)",
-            **_where(file, node),
-        )
-    known = value.strip().lower()
-    if value not in JOB_CLASSES and known in JOB_CLASSES:  # azure-ai-ml refuses these too
-        raise JobFileStructureError(
-            f"type {value!r} is not a job type (did you mean {known!r}?)",
-            key="type",
-            expected=f"one of {', '.join(map(repr, JOB_CLASSES))}, spelled exactly",
-            **_where(file, node),
-        )
-    return JOB_CLASSES.get(value, GenericJob), value
+    known = job_types()
+    if isinstance(value, str) and value in known:
+        return JOB_CLASSES.get(value, GenericJob), value
+    suggestion = closest(value, known) if isinstance(value, str) else None
+    hint = f" (did you mean {suggestion!r}?)" if suggestion else ""
+    raise JobFileStructureError(
+        f"type {value!r} is not a job type{hint}",
+        key="type",
+        expected=f"one of {', '.join(map(repr, sorted(known)))}, spelled exactly "
+        "(jobfsm.allow_job_type(name) allows another)",
+        **_where(file, node),
+    )
 
 
 def _read_only_fields(

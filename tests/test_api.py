@@ -10,7 +10,7 @@ PUBLIC = {
     # jobs
     "CommandJob", "GenericJob", "HistoryEntry", "Job", "JobService", "JobServiceType",
     "Observer", "PipelineJob", "SweepJob", "SystemData", "add_observer", "generate_name",
-    "remove_observer", "set_compiled_dispatch",
+    "remove_observer", "set_compiled_dispatch", "allow_job_type", "job_types",
     # persistence
     "JobStore", "load_job",
     # validation
@@ -24,7 +24,7 @@ PUBLIC = {
     "JobFileError", "JobFileExistsError", "JobFileHistoryError", "JobFileStatusError",
     "JobFileStructureError", "JobFileSyntaxError", "JobNotFoundError", "JobStoreError",
     "LifecycleDefinitionError", "ReadOnlyAttributeError", "StreamNotWritableError",
-    "UnknownEventError", "UnknownStatusError", "UnsafeTagError",
+    "UnknownEventError", "UnknownJobTypeError", "UnknownStatusError", "UnsafeTagError",
 }  # fmt: skip
 
 
