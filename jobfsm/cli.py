@@ -299,6 +299,11 @@ def _diagram(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_INPUT_ERROR
+    if args.output is not None:
+        refusal = _not_a_regular_file(args.output)
+        if refusal:
+            print(f"jobfsm diagram: {args.output}: {refusal}", file=sys.stderr)
+            return EXIT_INPUT_ERROR
     try:
         job = None
         if args.job:
@@ -317,6 +322,29 @@ def _diagram(args: argparse.Namespace) -> int:
         print(f"jobfsm diagram: {_one_line(exc)}", file=sys.stderr)
         return EXIT_INPUT_ERROR
     return EXIT_OK
+
+
+def _not_a_regular_file(path: str) -> str | None:
+    """Why ``-o`` refuses *path*, or ``None``: only a new name or a regular file is
+    replaced, never a symlink (or what it points at), a FIFO, a socket or a device."""
+    import stat
+
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"cannot check it: {exc.strerror or exc}"
+    if stat.S_ISREG(mode):
+        return None
+    kind = (
+        "a symbolic link" if stat.S_ISLNK(mode)
+        else "a folder" if stat.S_ISDIR(mode)
+        else "a named pipe (FIFO)" if stat.S_ISFIFO(mode)
+        else "a socket" if stat.S_ISSOCK(mode)
+        else "a device"
+    )  # fmt: skip
+    return f"is {kind}; -o writes only a regular file or a new name (remove it or choose another)"
 
 
 def _format_for(output: str | None) -> str:
@@ -344,23 +372,16 @@ def _write_atomically(path: str, data: bytes) -> None:
     failure the temporary file is removed and *path* is untouched.
     """
     import contextlib
-    import os
-    import tempfile
+
+    from jobfsm._files import create_temp
 
     folder = os.path.dirname(os.path.abspath(path))
-    try:
-        fd, temp = tempfile.mkstemp(dir=folder, prefix=".jobfsm-", suffix=".tmp")
-    except OSError as exc:  # name the file the user asked for, not the temporary one
-        raise type(exc)(exc.errno, exc.strerror, path) from exc
+    fd, temp = create_temp(folder, path)  # the mode of a new file under the current umask
     try:
         with os.fdopen(fd, "wb") as stream:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        # mkstemp creates the file 0600; give it the mode a plain open() would.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)
         os.replace(temp, path)
     except BaseException as exc:
         with contextlib.suppress(OSError):

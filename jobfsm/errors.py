@@ -12,6 +12,7 @@ working for code that does not know about jobfsm::
     ├── IllegalTransitionError(RuntimeError)   event not allowed in current status
     ├── InvalidHistoryError(ValueError)        a restored history that does not fit
     ├── ReadOnlyAttributeError(AttributeError) assigning status, id, type, ...
+    ├── NoWorkingDirectoryError(FileNotFoundError) submitting from a removed folder
     ├── JobStoreError(OSError)                 the job store cannot do what was asked
     ├── JobNotFoundError(KeyError)             no stored job has that name
     ├── JobFileError(ValueError)               a job file cannot be loaded (file:line:col)
@@ -59,6 +60,7 @@ __all__ = [
     "JobNotFoundError",
     "JobStoreError",
     "LifecycleDefinitionError",
+    "NoWorkingDirectoryError",
     "ReadOnlyAttributeError",
     "StreamNotWritableError",
     "UnknownEventError",
@@ -199,6 +201,23 @@ class ReadOnlyAttributeError(JobFSMError, AttributeError):
     def __init__(self, attribute: str, hint: str) -> None:
         self.attribute = attribute
         super().__init__(f"{attribute!r} is read-only: {hint}", name=attribute)
+
+
+class NoWorkingDirectoryError(JobFSMError, FileNotFoundError):
+    """Submitting a job without ``experiment_name`` while the current folder, whose
+    name is the default, no longer exists; the job is left as it was."""
+
+    def __init__(self, job: str | None) -> None:
+        self.job = job
+        who = f"job {job!r}" if job else "the job"
+        super().__init__(
+            errno.ENOENT,
+            f"cannot submit {who}: the current folder has been removed, and its name is "
+            "the default experiment_name; set experiment_name or change to an existing folder",
+        )
+
+    def __str__(self) -> str:
+        return str(self.args[1])
 
 
 class JobStoreError(JobFSMError, OSError):

@@ -19,7 +19,12 @@ from typing import IO, Any, ClassVar, Generic, NoReturn, TypeVar, overload
 
 import attrs
 
-from jobfsm.errors import InvalidHistoryError, ReadOnlyAttributeError, UnknownJobTypeError
+from jobfsm.errors import (
+    InvalidHistoryError,
+    NoWorkingDirectoryError,
+    ReadOnlyAttributeError,
+    UnknownJobTypeError,
+)
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Lifecycle
 from jobfsm.machine import Engine, HistoryEntry, Observer, Record, engine_for, entries
 from jobfsm.names import generate_name
@@ -320,10 +325,11 @@ class Job:
         # azure-ai-ml applies then, and take them back if the event fails.
         # (fire comes here only when a default is missing.)
         saved = (self.name, self.experiment_name)
+        experiment = _default_experiment(self.name) if self.experiment_name is None else None
         if self.name is None:
             self.name = generate_name()
-        if self.experiment_name is None:
-            self.experiment_name = Path.cwd().name.replace(" ", "") or "Default"
+        if experiment is not None:
+            self.experiment_name = experiment
         try:
             return engine.fire(self, event, to)
         except BaseException:
@@ -509,6 +515,15 @@ class Job:
         from jobfsm.yamlio import dump_job  # yamlio imports this module
 
         dump_job(self, dest, **kwargs)
+
+
+def _default_experiment(job: str | None) -> str:
+    """azure-ai-ml's default experiment: the current folder's name without spaces."""
+    try:
+        folder = Path.cwd()
+    except FileNotFoundError:
+        raise NoWorkingDirectoryError(job) from None
+    return folder.name.replace(" ", "") or "Default"
 
 
 def _rebuild(

@@ -22,7 +22,6 @@ import errno
 import io
 import os
 import re
-import tempfile
 import types
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from datetime import UTC, datetime
@@ -32,6 +31,7 @@ from typing import IO, Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from jobfsm._files import create_temp
 from jobfsm._yamldoc import (
     HISTORY_ENTRY_KEYS,
     HISTORY_KEY,
@@ -301,16 +301,6 @@ _Dumper.add_representer(tuple, _represent_tuple)
 # -- dump ----------------------------------------------------------------------
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-# Read once: os.umask can only be read by setting it, which is not thread-safe.
-_FILE_MODE = 0o666 & ~_umask()
-
-
 def dump_job(
     job: Job, dest: str | os.PathLike[str] | IO[str], *, history: bool = True, **kwargs: Any
 ) -> None:
@@ -419,15 +409,9 @@ def _key_path(
 
 def _write_new_file(path: str, text: str) -> None:
     folder = os.path.dirname(os.path.abspath(path))
-    try:
-        fd, temp = tempfile.mkstemp(prefix=".jobfsm-", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        # Report the file asked for, not the temporary name (OSError(errno, ...)
-        # gives the same subclass: FileNotFoundError, PermissionError, ...).
-        raise OSError(exc.errno, exc.strerror, path) from exc
+    fd, temp = create_temp(folder, path)  # the mode of a new file under the current umask
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            os.fchmod(handle.fileno(), _FILE_MODE)  # mkstemp makes 0600 files
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())

@@ -23,7 +23,8 @@ PUBLIC = {
     "IllegalTransitionError", "InvalidHistoryError", "JobDumpError", "JobFSMError",
     "JobFileError", "JobFileExistsError", "JobFileHistoryError", "JobFileStatusError",
     "JobFileStructureError", "JobFileSyntaxError", "JobNotFoundError", "JobStoreError",
-    "LifecycleDefinitionError", "ReadOnlyAttributeError", "StreamNotWritableError",
+    "LifecycleDefinitionError", "NoWorkingDirectoryError", "ReadOnlyAttributeError",
+    "StreamNotWritableError",
     "UnknownEventError", "UnknownJobTypeError", "UnknownStatusError", "UnsafeTagError",
 }  # fmt: skip
 
