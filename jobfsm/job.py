@@ -556,6 +556,49 @@ def _engine_of(lifecycle: Lifecycle, kwargs: dict[str, Any]) -> Engine:
 
 _JobT = TypeVar("_JobT", bound=type[Job])
 
+# Keywords each class has already accepted as extras (checked once, then free).
+_ACCEPTED: dict[type, set[str]] = {}
+
+
+def _check_keywords(cls: type[Job], kwargs: Mapping[str, Any]) -> None:
+    """Refuse a keyword that names a read-only attribute or is one edit from a
+    parameter: a typo would otherwise land silently in ``extras``."""
+    accepted = _ACCEPTED.setdefault(cls, set())
+    for key in kwargs:
+        if key in accepted or key == "engine":  # attrs.evolve passes the engine back
+            continue
+        if key in _READ_ONLY_HINTS:
+            raise TypeError(
+                f"{cls.__name__}() got {key!r}, but {key!r} is read-only: {_READ_ONLY_HINTS[key]}"
+            )
+        params = [f.alias for f in attrs.fields(cls) if f.init and f.alias != "engine"]
+        near = [p for p in [*params, "lifecycle"] if _one_edit(key, p)]
+        if near:
+            raise TypeError(
+                f"{cls.__name__}() got an unexpected keyword {key!r}; did you mean "
+                f"{near[0]!r}? (to keep {key!r} as an extra key, pass extras={{{key!r}: ...}})"
+            )
+        if len(accepted) < 1024:
+            accepted.add(key)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether *a* and *b* differ by case alone or by one insertion, deletion,
+    substitution or swap of neighbours."""
+    if a.lower() == b.lower():
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        return len(diff) == 1 or (
+            len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )  # fmt: skip
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
 # Arguments the generated constructor converts rather than storing as given.
 _CONVERT = {
     "services": "as_services(services) if services else {}",
@@ -583,6 +626,8 @@ def _constructor(cls: _JobT) -> _JobT:
         "engine_for": engine_for,
         "_engine_of": _engine_of,
         "_job_type": _job_type,
+        "_check_keywords": _check_keywords,
+        "_cls": cls,
     }
     for field in attrs.fields(cls):
         slot = field.name
@@ -610,6 +655,8 @@ def _constructor(cls: _JobT) -> _JobT:
         body.append(f"    self.{slot} = {value}")
     # _status reads self._engine, so the engine must be assigned first.
     body.sort(key=lambda line: not line.startswith("    self._engine ="))
+    # Extra keywords are checked only when there are some: the common call is free.
+    body.insert(0, "    if kwargs: _check_keywords(_cls, kwargs)")
     source = f"def __init__(self, *, {', '.join(params)}, **kwargs):\n" + "\n".join(body)
     exec(compile(source, f"<jobfsm constructor {cls.__name__}>", "exec"), env)
     init = env["__init__"]

@@ -349,7 +349,7 @@ def test_status_and_history_are_written_in_utc() -> None:
 
 def test_extras_clashing_with_written_keys_are_refused() -> None:
     """An extras key that jobfsm writes itself (status, id, ...) is an error, not lost."""
-    job = CommandJob(command="echo", status="Running")
+    job = CommandJob(command="echo", extras={"status": "Running"})
     with pytest.raises(JobDumpError, match="'status'"):
         _dumps(job)
 
