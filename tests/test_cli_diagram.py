@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import pty
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -19,10 +18,10 @@ import pytest
 import jobfsm.yamlio
 from jobfsm import CommandJob, render, to_dot, to_mermaid
 from jobfsm.cli import EXIT_INPUT_ERROR, EXIT_OK, main
+from tests.conftest import needs_dot
 
 REPO = Path(__file__).resolve().parents[1]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
 needs_load_job = pytest.mark.skipif(
     not hasattr(jobfsm.yamlio, "load_job"), reason="jobfsm.yamlio.load_job is not available"
 )
