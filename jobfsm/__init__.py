@@ -11,6 +11,7 @@ the records they carry), ``validate`` and
 
 from jobfsm.diagrams import render, to_dot, to_mermaid
 from jobfsm.errors import (
+    AsyncObserverError,
     DiagramFormatError,
     DiagramRenderError,
     EventLogError,
@@ -26,17 +27,21 @@ from jobfsm.errors import (
     JobFileSyntaxError,
     JobFSMError,
     JobNotFoundError,
+    JobRunError,
     JobStoreError,
     LifecycleDefinitionError,
     NoWorkingDirectoryError,
     ReadOnlyAttributeError,
     StreamNotWritableError,
+    TimeWentBackwardsError,
     UnknownEventError,
     UnknownJobTypeError,
     UnknownStatusError,
+    UnreachableStatusError,
     UnsafeTagError,
 )
 from jobfsm.eventlog import EventLog, MalformedEvent, read_csv, read_jsonl
+from jobfsm.heartbeat import HeartbeatMonitor
 from jobfsm.job import CommandJob, GenericJob, Job, PipelineJob, SweepJob, allow_job_type, job_types
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Edge, EventSpec, JobStatus, Lifecycle
 from jobfsm.machine import (
@@ -54,6 +59,7 @@ from jobfsm.yamlio import load_job
 
 __all__ = [
     "DEFAULT_LIFECYCLE",
+    "AsyncObserverError",
     "CommandJob",
     "DiagramFormatError",
     "DiagramRenderError",
@@ -64,6 +70,7 @@ __all__ = [
     "Gap",
     "GenericJob",
     "GraphvizNotFoundError",
+    "HeartbeatMonitor",
     "HistoryEntry",
     "IllegalTransitionError",
     "InvalidHistoryError",
@@ -77,6 +84,7 @@ __all__ = [
     "JobFileStructureError",
     "JobFileSyntaxError",
     "JobNotFoundError",
+    "JobRunError",
     "JobService",
     "JobServiceType",
     "JobStatus",
@@ -94,9 +102,11 @@ __all__ = [
     "StreamNotWritableError",
     "SweepJob",
     "SystemData",
+    "TimeWentBackwardsError",
     "UnknownEventError",
     "UnknownJobTypeError",
     "UnknownStatusError",
+    "UnreachableStatusError",
     "UnsafeTagError",
     "Violation",
     "add_observer",

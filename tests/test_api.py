@@ -11,6 +11,8 @@ PUBLIC = {
     "CommandJob", "GenericJob", "HistoryEntry", "Job", "JobService", "JobServiceType",
     "Observer", "PipelineJob", "SweepJob", "SystemData", "add_observer", "generate_name",
     "remove_observer", "set_compiled_dispatch", "allow_job_type", "job_types",
+    # scheduler kit
+    "HeartbeatMonitor",
     # persistence
     "JobStore", "load_job",
     # validation
@@ -19,13 +21,15 @@ PUBLIC = {
     # diagrams
     "render", "to_dot", "to_mermaid",
     # errors
-    "DiagramFormatError", "DiagramRenderError", "EventLogError", "GraphvizNotFoundError",
+    "AsyncObserverError", "DiagramFormatError", "DiagramRenderError", "EventLogError",
+    "GraphvizNotFoundError",
     "IllegalTransitionError", "InvalidHistoryError", "JobDumpError", "JobFSMError",
     "JobFileError", "JobFileExistsError", "JobFileHistoryError", "JobFileStatusError",
-    "JobFileStructureError", "JobFileSyntaxError", "JobNotFoundError", "JobStoreError",
+    "JobFileStructureError", "JobFileSyntaxError", "JobNotFoundError", "JobRunError",
+    "JobStoreError",
     "LifecycleDefinitionError", "NoWorkingDirectoryError", "ReadOnlyAttributeError",
-    "StreamNotWritableError",
-    "UnknownEventError", "UnknownJobTypeError", "UnknownStatusError", "UnsafeTagError",
+    "StreamNotWritableError", "TimeWentBackwardsError", "UnknownEventError",
+    "UnknownJobTypeError", "UnknownStatusError", "UnreachableStatusError", "UnsafeTagError",
 }  # fmt: skip
 
 
