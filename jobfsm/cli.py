@@ -12,7 +12,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 __all__ = ["EXIT_INPUT_ERROR", "EXIT_OK", "EXIT_VIOLATIONS", "main", "run"]
 
@@ -21,11 +21,37 @@ EXIT_VIOLATIONS = 1
 EXIT_INPUT_ERROR = 2
 
 
+#: The exit statuses, as ``--help`` lists them.
+EXIT_CODES_HELP = f"""exit status:
+  {EXIT_OK}  no violations (an empty log included)
+  {EXIT_VIOLATIONS}  violations found (validate), or a job that did not complete (run)
+  {EXIT_INPUT_ERROR}  bad input or usage (wins over violations)"""
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the epilog's lines and shows each option's default in its help."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        if (
+            action.option_strings
+            and default not in (None, False, argparse.SUPPRESS)
+            and "default" not in text
+        ):
+            text += " (default: %(default)s)"
+        return text
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that raises instead of exiting, so ``main`` always returns."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> NoReturn:
-        raise _UsageError(f"{self.format_usage()}{self.prog}: error: {message}")
+        raise _UsageError(f"{self.format_usage()}jobfsm: error: {message}")
 
 
 class _UsageError(Exception):
@@ -36,6 +62,12 @@ def _build_parser() -> _Parser:
     parser = _Parser(
         prog="jobfsm",
         description="Validate job status traces and draw the run lifecycle.",
+        epilog=EXIT_CODES_HELP,
+    )
+    from jobfsm import __version__
+
+    parser.add_argument(
+        "--version", action="version", version=f"jobfsm {__version__}", help="show the version"
     )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 

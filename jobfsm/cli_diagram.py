@@ -7,7 +7,7 @@ import os
 import sys
 from typing import Any
 
-from jobfsm.cli import EXIT_INPUT_ERROR, EXIT_OK, _one_line, _stdout_to_devnull
+from jobfsm.cli import EXIT_OK, _fail, _one_line, _stdout_to_devnull
 
 __all__ = ["add_commands"]
 
@@ -21,8 +21,19 @@ def add_commands(sub: Any) -> None:
         default=None,
         help="output format (default: from the -o suffix .mmd/.dot/.gv/.svg/.png, else mermaid)",
     )
-    diagram.add_argument("--job", metavar="JOB.yml", default=None)
-    diagram.add_argument("-o", "--output", metavar="FILE", default=None)
+    diagram.add_argument(
+        "--job",
+        metavar="JOB.yml",
+        default=None,
+        help="draw this job file's path through the lifecycle (default: the lifecycle alone)",
+    )
+    diagram.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        default=None,
+        help="write to FILE, atomically; a new name or a regular file only (default: stdout)",
+    )
     diagram.set_defaults(handler=_diagram)
 
 
@@ -44,21 +55,21 @@ def _diagram(args: argparse.Namespace) -> int:
     from jobfsm.yamlio import load_job
 
     fmt = args.format or _format_for(args.output)
+    if fmt is None:
+        suffix = os.path.splitext(args.output)[1]
+        return _fail(
+            f"{args.output}: cannot draw a {suffix} file; use a suffix "
+            f"{'/'.join(_SUFFIX_FORMATS)} or pass --format (mermaid, dot, svg or png)"
+        )
     if args.output is None and sys.stdout is None:  # started with stdout closed
-        print("jobfsm diagram: standard output is closed; use -o FILE", file=sys.stderr)
-        return EXIT_INPUT_ERROR
+        return _fail("standard output is closed; use -o FILE")
     if args.output is None and fmt == "png" and sys.stdout.isatty():
         # PNG bytes would garble the terminal; SVG is text and is printed.
-        print(
-            "jobfsm diagram: refusing to write PNG to a terminal; use -o FILE or redirect stdout",
-            file=sys.stderr,
-        )
-        return EXIT_INPUT_ERROR
+        return _fail("refusing to write PNG to a terminal; use -o FILE or redirect stdout")
     if args.output is not None:
         refusal = _not_a_regular_file(args.output)
         if refusal:
-            print(f"jobfsm diagram: {args.output}: {refusal}", file=sys.stderr)
-            return EXIT_INPUT_ERROR
+            return _fail(f"{args.output}: {refusal}")
     try:
         job = None
         if args.job:
@@ -74,8 +85,7 @@ def _diagram(args: argparse.Namespace) -> int:
         # The reader (e.g. `| head`) has gone: quiet, as for `validate`.
         _stdout_to_devnull()
     except (JobFSMError, OSError, ValueError) as exc:
-        print(f"jobfsm diagram: {_one_line(exc)}", file=sys.stderr)
-        return EXIT_INPUT_ERROR
+        return _fail(_one_line(exc))
     return EXIT_OK
 
 
@@ -102,13 +112,13 @@ def _not_a_regular_file(path: str) -> str | None:
     return f"is {kind}; -o writes only a regular file or a new name (remove it or choose another)"
 
 
-def _format_for(output: str | None) -> str:
-    """The format named by the output file's suffix, else Mermaid."""
-    import os
-
+def _format_for(output: str | None) -> str | None:
+    """The format named by the output file's suffix (Mermaid for stdout or no
+    suffix), or ``None`` for a suffix jobfsm cannot write (``.jpg``)."""
     if output is None:
         return "mermaid"
-    return _SUFFIX_FORMATS.get(os.path.splitext(output)[1].lower(), "mermaid")
+    suffix = os.path.splitext(output)[1].lower()
+    return _SUFFIX_FORMATS.get(suffix) if suffix else "mermaid"
 
 
 def _write_atomically(path: str, data: bytes) -> None:
