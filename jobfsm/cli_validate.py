@@ -341,7 +341,7 @@ def _text_report(
         )
     items.sort()
     for _, _, text in items:
-        yield text
+        yield _escaped(text[:-1]) + "\n"
     scope = (
         f"{_plural(report.events, 'event')} of {_plural(report.jobs, 'job')}, {report.mode} mode"
     )
@@ -362,6 +362,14 @@ def _text_report(
         f"{_plural(bad_jobs, 'job')}, {_plural(len(report.input_errors), 'input error')} "
         f"({scope})\n"
     )
+
+
+def _escaped(text: str) -> str:
+    """*text* with control characters (a CR in a padded time) written as escapes,
+    so that each report line stays one line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _shown(value: str | None) -> str:

@@ -416,11 +416,11 @@ class JobFileExistsError(JobFSMError, FileExistsError):
 class StreamNotWritableError(JobFSMError, io.UnsupportedOperation):
     """``dump`` to an open stream that cannot be written (e.g. opened for reading)."""
 
-    def __init__(self, stream: object) -> None:
+    def __init__(self, stream: object, problem: str = "is not writable") -> None:
         self.stream = stream
         name = getattr(stream, "name", None)
         what = f"stream {name!r}" if isinstance(name, str) else f"{type(stream).__name__} stream"
-        super().__init__(f"{what} is not writable; open it with mode 'w' or pass a path")
+        super().__init__(f"{what} {problem}; open it with mode 'w' or pass a path")
 
 
 class JobDumpError(JobFSMError, ValueError):

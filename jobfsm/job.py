@@ -701,17 +701,29 @@ def _rebuild(
     return job
 
 
+class _DefaultLifecycle:
+    """The constructors' default ``lifecycle``: DEFAULT_LIFECYCLE, told apart from
+    DEFAULT_LIFECYCLE named on purpose (``attrs.evolve(job, lifecycle=...)``)."""
+
+    def __repr__(self) -> str:
+        return "DEFAULT_LIFECYCLE"
+
+
+_LIFECYCLE_NOT_GIVEN: Any = _DefaultLifecycle()
+
+
 def _engine_of(lifecycle: Lifecycle, kwargs: dict[str, Any]) -> Engine:
     """The engine for a constructor call that names a lifecycle or has extra keywords."""
     given = kwargs.get("engine")
     if isinstance(given, Engine):
         # attrs.evolve passes the job's engine back under the field's alias; a
-        # lifecycle named in the same call wins (DEFAULT_LIFECYCLE cannot be
-        # told from the default, so it keeps the job's).
+        # lifecycle named in the same call wins.
         del kwargs["engine"]
-        if lifecycle is DEFAULT_LIFECYCLE:
+        if lifecycle is _LIFECYCLE_NOT_GIVEN:
             return given
-    return _DEFAULT_ENGINE if lifecycle is DEFAULT_LIFECYCLE else engine_for(lifecycle)
+    if lifecycle is _LIFECYCLE_NOT_GIVEN or lifecycle is DEFAULT_LIFECYCLE:
+        return _DEFAULT_ENGINE
+    return engine_for(lifecycle)
 
 
 _JobT = TypeVar("_JobT", bound=type[Job])
@@ -764,7 +776,7 @@ _CONVERT = {
     "services": "as_services(services) if services else {}",
     "type": "_job_type(type)",
     "base_path": "None if base_path is None else Path(base_path)",
-    "engine": "_DEFAULT_ENGINE if lifecycle is DEFAULT_LIFECYCLE and not kwargs"
+    "engine": "_DEFAULT_ENGINE if lifecycle is _LIFECYCLE_NOT_GIVEN and not kwargs"
     " else _engine_of(lifecycle, kwargs)",
 }
 
@@ -787,6 +799,7 @@ def _constructor(cls: _JobT) -> _JobT:
         "_engine_of": _engine_of,
         "_job_type": _job_type,
         "_check_keywords": _check_keywords,
+        "_LIFECYCLE_NOT_GIVEN": _LIFECYCLE_NOT_GIVEN,
         "_cls": cls,
     }
     for field in attrs.fields(cls):
@@ -794,7 +807,7 @@ def _constructor(cls: _JobT) -> _JobT:
         if not field.init:
             value = "self._engine.initial" if slot == "_status" else "None"
         elif field.alias == "engine":
-            params.append("lifecycle=DEFAULT_LIFECYCLE")
+            params.append("lifecycle=_LIFECYCLE_NOT_GIVEN")
             value = _CONVERT["engine"]
         elif field.alias == "extras":
             params.append("extras=None")

@@ -52,6 +52,7 @@ from jobfsm._yamldoc import (
 from jobfsm.errors import (
     InvalidHistoryError,
     JobDumpError,
+    JobFileError,
     JobFileExistsError,
     JobFileHistoryError,
     JobFileStatusError,
@@ -327,8 +328,10 @@ def dump_job(
             stream's encoding cannot hold its text.
         OSError: the folder cannot be written; no file is left behind.
     """
-    if isinstance(dest, (str, os.PathLike)):
-        path = os.fspath(dest)
+    if isinstance(dest, (str, bytes, os.PathLike)):
+        path = os.fsdecode(dest)
+        if "\x00" in path:
+            raise JobDumpError(f"the path {path!r} contains a NUL character; no file can have it")
         if os.path.isdir(path):
             raise IsADirectoryError(
                 errno.EISDIR, "is a folder; dump needs a file path such as folder/job.yml", path
@@ -337,6 +340,10 @@ def dump_job(
             raise JobFileExistsError(path)
         _write_new_file(path, _render(job, history, kwargs))
         return
+    if getattr(dest, "closed", False):
+        raise StreamNotWritableError(dest, "is closed")
+    if not callable(getattr(dest, "write", None)):
+        raise TypeError(f"dump needs a path or a writable text stream, got {dest!r}")
     writable = getattr(dest, "writable", None)
     if writable is not None and not writable():
         raise StreamNotWritableError(dest)
@@ -412,10 +419,13 @@ def _write_new_file(path: str, text: str) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     fd, temp = create_temp(folder, path)  # the mode of a new file under the current umask
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as exc:  # a full disk: name the file asked for, not the temporary one
+            raise OSError(exc.errno, exc.strerror, path) from exc
         try:
             os.link(temp, path)  # atomic, and refuses an existing name
         except FileExistsError:
@@ -471,14 +481,21 @@ def _read(source: str | os.PathLike[str] | IO[str]) -> tuple[str, str | None, Pa
     Text is decoded here, not by ``open``: the error then knows the bytes before
     the bad one, hence its line. (YAML reads CRLF and CR line breaks itself.)
     """
-    if isinstance(source, (str, os.PathLike)):
-        file: str | None = os.fspath(source)
-        with open(source, "rb") as handle:
+    if isinstance(source, (str, bytes, os.PathLike)):
+        file: str | None = os.fsdecode(source)
+        assert file is not None
+        if "\x00" in file:
+            raise JobFileError("the path contains a NUL character; no file can have it", file=file)
+        with open(file, "rb") as handle:
             data: str | bytes = handle.read(MAX_BYTES + 1)
-        base: Path | None = Path(os.path.abspath(source)).parent
+        base: Path | None = Path(os.path.abspath(file)).parent
     else:
+        if not callable(getattr(source, "read", None)):
+            raise TypeError(f"load_job needs a path or a readable text stream, got {source!r}")
         name = getattr(source, "name", None)
         file = name if isinstance(name, str) else None
+        if getattr(source, "closed", False):
+            raise JobFileError("the stream is closed; pass an open stream or a path", file=file)
         base = Path(os.path.abspath(file)).parent if file and os.path.isfile(file) else None
         try:
             data = source.read(MAX_BYTES + 1)
