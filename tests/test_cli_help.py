@@ -9,6 +9,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import jobfsm
 from jobfsm import Reason
@@ -189,3 +191,22 @@ def test_progress_shows_percentage_and_rate(
     assert main(["validate", str(log), "--mode", "observed"]) == 1  # the repeats go back
     err = capsys.readouterr().err
     assert re.search(r"jobfsm: \d+% \(\d+ events, [\d,]+ events/s\)", err), err
+
+
+_LOG_BITS = st.sampled_from(
+    [*'{}[],:"\n\r\t ab1\x00\xff', '"job"', '"status"', '"time"', '"Running"', '"Queued"',
+     "job,status,time\n", "Job,Status\n", "2024-05-01T09:00:00Z", "9999-12-31T23:59:59-01:00",
+     "\ufeff", "null", "1e999", "-0", '"\\ud800"']
+)  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_LOG_BITS, max_size=40).map("".join), st.sampled_from(["jsonl", "csv"]))
+def test_validate_never_raises(
+    tmp_path_factory: pytest.TempPathFactory, text: str, fmt: str
+) -> None:
+    """`jobfsm validate` exits 0, 1 or 2 for any log, never with an exception."""
+    path = tmp_path_factory.mktemp("fuzz") / f"log.{fmt}"
+    path.write_bytes(text.encode("utf-8", "surrogatepass"))
+    for mode in ("strict", "observed"):
+        assert main(["validate", str(path), "--mode", mode, "--format", "json"]) in (0, 1, 2)
