@@ -728,16 +728,14 @@ def _engine_of(lifecycle: Lifecycle, kwargs: dict[str, Any]) -> Engine:
 
 _JobT = TypeVar("_JobT", bound=type[Job])
 
-# Keywords each class has already accepted as extras (checked once, then free).
-_ACCEPTED: dict[type, set[str]] = {}
 
-
-def _check_keywords(cls: type[Job], kwargs: Mapping[str, Any]) -> None:
+def _check_keywords(cls: type[Job], kwargs: Mapping[str, Any], accepted: set[str]) -> None:
     """Refuse a keyword that names a read-only attribute or is one edit from a
-    parameter: a typo would otherwise land silently in ``extras``."""
-    accepted = _ACCEPTED.setdefault(cls, set())
+    parameter: a typo would otherwise land silently in ``extras``. *accepted*
+    holds the class's keywords already found fine (the constructor skips this
+    call when they cover all of *kwargs*)."""
     for key in kwargs:
-        if key in accepted or key == "engine":  # attrs.evolve passes the engine back
+        if key in accepted:
             continue
         if key in _READ_ONLY_HINTS:
             raise TypeError(
@@ -799,6 +797,8 @@ def _constructor(cls: _JobT) -> _JobT:
         "_engine_of": _engine_of,
         "_job_type": _job_type,
         "_check_keywords": _check_keywords,
+        # attrs.evolve passes the engine back as a keyword.
+        "_accepted": {"engine"},
         "_LIFECYCLE_NOT_GIVEN": _LIFECYCLE_NOT_GIVEN,
         "_cls": cls,
     }
@@ -829,7 +829,11 @@ def _constructor(cls: _JobT) -> _JobT:
     # _status reads self._engine, so the engine must be assigned first.
     body.sort(key=lambda line: not line.startswith("    self._engine ="))
     # Extra keywords are checked only when there are some: the common call is free.
-    body.insert(0, "    if kwargs: _check_keywords(_cls, kwargs)")
+    body.insert(
+        0,
+        "    if kwargs and not _accepted.issuperset(kwargs):"
+        " _check_keywords(_cls, kwargs, _accepted)",
+    )
     source = f"def __init__(self, *, {', '.join(params)}, **kwargs):\n" + "\n".join(body)
     exec(compile(source, f"<jobfsm constructor {cls.__name__}>", "exec"), env)
     init = env["__init__"]
