@@ -593,7 +593,7 @@ def _parse(text: str, file: str | None) -> tuple[MappingNode, dict[str, Any]]:
 #: aliases are written out. Aliases are shared when loaded, but comparing,
 #: dumping or storing a job walks every copy. Azure ML's example job files hold
 #: at most a few hundred.
-MAX_VALUES = 100_000
+MAX_VALUES = 20_000
 
 
 def _expanded_size(node: Node, sizes: dict[int, int]) -> int:
