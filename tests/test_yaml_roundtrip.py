@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from jobfsm import CommandJob, GenericJob, Job, JobService, PipelineJob, SweepJob, load_job
 from jobfsm.errors import JobDumpError, JobFileStructureError
@@ -124,3 +127,41 @@ def test_explicit_empty_mapping_is_kept(key: str) -> None:
 def test_absent_mapping_stays_absent() -> None:
     """A job whose file had no `tags` does not gain an empty one."""
     assert "tags" not in _dumps(_loads("command: echo\n"))
+
+
+# -- any value: dump refuses it or it comes back equal ----------------------------
+
+_leaves = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**1200), max_value=10**1200)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=8)
+    | st.binary(max_size=8)
+    | st.dates()
+    | st.datetimes(timezones=st.none() | st.timezones()).filter(
+        lambda t: t.replace(fold=0).utcoffset() == t.replace(fold=1).utcoffset()
+    )
+)
+_hashable = st.none() | st.booleans() | st.integers(-5, 5) | st.text(max_size=4) | st.dates()
+_anything = st.recursive(
+    _leaves,
+    lambda inner: st.lists(inner, max_size=3)
+    | st.tuples(inner)
+    | st.dictionaries(_hashable | st.tuples(_hashable), inner, max_size=3)
+    | st.sets(_hashable, max_size=3)
+    | st.frozensets(_hashable, max_size=2),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(st.text(max_size=5).map(lambda k: "x_" + k), _anything, max_size=3))
+def test_any_extras_round_trip_or_are_refused(extras: dict[str, Any]) -> None:
+    """Whatever the values, dump raises JobDumpError or load_job gives back an equal job."""
+    job = CommandJob(command="echo", extras=extras)
+    try:
+        text = _dumps(job)
+    except JobDumpError:
+        return
+    assert _loads(text) == job
