@@ -110,10 +110,18 @@ class _Loader(yaml.SafeLoader):
         super().__init__(stream)
         self._open_anchors: set[str] = set()  # anchors of the collections being composed
         self._depth = 0  # collections open around the node being composed
+        self._nodes = 0  # nodes composed so far (an alias counts once here)
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         # PyYAML refuses to define an anchor twice, so a name is open at most once.
         event = self.peek_event()  # type: ignore[no-untyped-call]
+        self._nodes += 1
+        if self._nodes > MAX_VALUES:  # stop a long document early, not after parsing it all
+            raise _LimitError(
+                f"the document holds more than {MAX_VALUES:,} values",
+                f"a job document of at most {MAX_VALUES:,} values",
+                event.start_mark,
+            )
         if isinstance(event, yaml.CollectionStartEvent):
             if self._depth >= MAX_DEPTH:
                 raise _LimitError(

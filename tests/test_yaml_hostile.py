@@ -188,3 +188,12 @@ def test_cli_diagram_reports_hostile_file_in_one_line(
     err = capsys.readouterr().err
     assert f"{path}:{line}" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_long_document_is_refused_where_it_passes_the_value_limit() -> None:
+    """A long document without aliases is refused at the value that passes MAX_VALUES,
+    without parsing the rest (the error names that line, not the end)."""
+    text = "".join(f"k{i}: v\n" for i in range(3 * MAX_VALUES))
+    with pytest.raises(JobFileStructureError, match=f"more than {MAX_VALUES:,} values") as caught:
+        load_job(io.StringIO(text))
+    assert caught.value.line == MAX_VALUES // 2
