@@ -626,9 +626,9 @@ def load_job(
     """Read a job document from a path or an open text stream.
 
     ``type`` picks the class (absent means ``command``; ``pipeline`` and
-    ``sweep`` have their own classes; any other string gives a
-    :class:`~jobfsm.job.GenericJob`). Status and history are restored without
-    firing events or observers.
+    ``sweep`` have their own classes; the other types of
+    :func:`~jobfsm.job.job_types` give a :class:`~jobfsm.job.GenericJob`).
+    Status and history are restored without firing events or observers.
 
     Args:
         source: A path or a readable text stream.
@@ -639,7 +639,7 @@ def load_job(
             value YAML cannot build (``2024-02-30``, ``!!bool maybe``).
         UnsafeTagError: the document uses a tag such as ``!!python/object``.
         JobFileStructureError: the document is not a mapping, ``type`` is not
-            a non-empty string, a modelled field has the wrong shape, or the
+            a known job type, a modelled field has the wrong shape, or the
             document exceeds a size limit (:data:`MAX_BYTES`, :data:`MAX_DEPTH`,
             :data:`MAX_VALUES`, :data:`MAX_INT_DIGITS`).
         JobFileStatusError: ``status`` is not a status of *lifecycle*.
