@@ -20,12 +20,12 @@ from typing import IO, Any, ClassVar, Generic, NoReturn, TypeVar, overload
 
 import attrs
 
+from jobfsm._jobtypes import AZURE_JOB_TYPES, allow_job_type, job_type, job_types, one_edit
 from jobfsm.errors import (
     InvalidHistoryError,
     NoWorkingDirectoryError,
     ReadOnlyAttributeError,
     TimeWentBackwardsError,
-    UnknownJobTypeError,
 )
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Lifecycle
 from jobfsm.machine import (
@@ -64,51 +64,6 @@ _ARM_ID = re.compile(
 
 _T = TypeVar("_T")
 _ObserverT = TypeVar("_ObserverT", bound=Observer)
-
-#: The job types Azure ML defines: azure-ai-ml's ``JobType`` (1.35) and the
-#: REST API's job kinds, as job files spell them.
-AZURE_JOB_TYPES = frozenset(
-    {
-        "automl", "base", "command", "component", "data_transfer", "distillation",
-        "finetuning", "import", "labeling", "parallel", "pipeline", "spark", "sweep",
-    }
-)  # fmt: skip
-_allowed_types: set[str] = set()
-_TYPE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*")
-
-
-def job_types() -> frozenset[str]:
-    """The job types a job file or :class:`GenericJob` may name: Azure ML's and
-    those allowed with :func:`allow_job_type`."""
-    return AZURE_JOB_TYPES | _allowed_types
-
-
-def allow_job_type(name: str) -> None:
-    """Accept *name* as a job type from now on (a newer Azure ML type, or your own).
-
-    Raises:
-        ValueError: *name* is not a type name (a letter, then letters, digits,
-            ``_``, ``.`` or ``-``).
-    """
-    _allowed_types.add(_type_name(name))
-
-
-def _type_name(value: object) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"a job type must be a string, got {value!r}")
-    if not _TYPE_NAME.fullmatch(value):
-        raise ValueError(
-            f"{value!r} is not a job type name (a letter, then letters, digits, _ . or -)"
-        )
-    return value
-
-
-def _job_type(value: object) -> str:
-    """*value* as a :class:`GenericJob` type, or why it cannot be one."""
-    name = _type_name(value)
-    if name not in AZURE_JOB_TYPES and name not in _allowed_types:
-        raise UnknownJobTypeError(name, job_types())
-    return name
 
 
 class _read_only(Generic[_T]):
@@ -742,7 +697,7 @@ def _check_keywords(cls: type[Job], kwargs: Mapping[str, Any], accepted: set[str
                 f"{cls.__name__}() got {key!r}, but {key!r} is read-only: {_READ_ONLY_HINTS[key]}"
             )
         params = [f.alias for f in attrs.fields(cls) if f.init and f.alias != "engine"]
-        near = [p for p in [*params, "lifecycle"] if _one_edit(key, p)]
+        near = [p for p in [*params, "lifecycle"] if one_edit(key, p)]
         if near:
             raise TypeError(
                 f"{cls.__name__}() got an unexpected keyword {key!r}; did you mean "
@@ -750,23 +705,6 @@ def _check_keywords(cls: type[Job], kwargs: Mapping[str, Any], accepted: set[str
             )
         if len(accepted) < 1024:
             accepted.add(key)
-
-
-def _one_edit(a: str, b: str) -> bool:
-    """Whether *a* and *b* differ by case alone or by one insertion, deletion,
-    substitution or swap of neighbours."""
-    if a.lower() == b.lower():
-        return True
-    if abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
-        return len(diff) == 1 or (
-            len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
-            and a[diff[1]] == b[diff[0]]
-        )  # fmt: skip
-    short, long = (a, b) if len(a) < len(b) else (b, a)
-    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
 # Arguments the generated constructor converts rather than storing as given.
@@ -795,7 +733,7 @@ def _constructor(cls: _JobT) -> _JobT:
         "DEFAULT_LIFECYCLE": DEFAULT_LIFECYCLE,
         "engine_for": engine_for,
         "_engine_of": _engine_of,
-        "_job_type": _job_type,
+        "_job_type": job_type,
         "_check_keywords": _check_keywords,
         # attrs.evolve passes the engine back as a keyword.
         "_accepted": {"engine"},
