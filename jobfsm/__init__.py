@@ -6,14 +6,15 @@ shared transitions machine), ``job`` and ``services`` (attrs job classes and
 the records they carry), ``validate``, ``eventlog`` and ``columnar``
 (checking observed statuses in lists, JSON Lines, CSV, Parquet and Arrow),
 ``spark`` (the same verdicts on Apache Spark, imported on its own),
-``yamlio`` (job files), ``store`` (durable SQLite store), ``diagrams`` and
-``docgen`` (pictures and tables), ``cli`` (the command line) and ``errors``
-(every exception).
+``yamlio`` (job files), ``store`` (durable job stores: SQLite, PostgreSQL),
+``diagrams`` and ``docgen`` (pictures and tables), ``cli`` (the command line)
+and ``errors`` (every exception).
 """
 
 from jobfsm.columnar import ArrowEventLog, read_arrow, read_parquet
 from jobfsm.diagrams import render, to_dot, to_mermaid
 from jobfsm.errors import (
+    AsyncObserverError,
     DiagramFormatError,
     DiagramRenderError,
     EventLogError,
@@ -29,17 +30,25 @@ from jobfsm.errors import (
     JobFileSyntaxError,
     JobFSMError,
     JobNotFoundError,
+    JobRunError,
     JobStoreError,
     LifecycleDefinitionError,
     MissingExtraError,
+    NoWorkingDirectoryError,
     ReadOnlyAttributeError,
     StreamNotWritableError,
+    TimeWentBackwardsError,
+    TransitionIdReusedError,
     UnknownEventError,
+    UnknownJobTypeError,
     UnknownStatusError,
+    UnreachableStatusError,
     UnsafeTagError,
+    VersionConflictError,
 )
 from jobfsm.eventlog import EventLog, MalformedEvent, read_csv, read_jsonl
-from jobfsm.job import CommandJob, GenericJob, Job, PipelineJob, SweepJob
+from jobfsm.heartbeat import HeartbeatMonitor
+from jobfsm.job import CommandJob, GenericJob, Job, PipelineJob, SweepJob, allow_job_type, job_types
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Edge, EventSpec, JobStatus, Lifecycle
 from jobfsm.machine import (
     HistoryEntry,
@@ -50,13 +59,15 @@ from jobfsm.machine import (
 )
 from jobfsm.names import generate_name
 from jobfsm.services import JobService, JobServiceType, SystemData
-from jobfsm.store import JobStore
+from jobfsm.store import Applied, JobRow, JobStore
 from jobfsm.validate import Gap, Reason, Report, Violation, validate_events, validate_trace
 from jobfsm.yamlio import load_job
 
 __all__ = [
     "DEFAULT_LIFECYCLE",
+    "Applied",
     "ArrowEventLog",
+    "AsyncObserverError",
     "CommandJob",
     "DiagramFormatError",
     "DiagramRenderError",
@@ -67,6 +78,7 @@ __all__ = [
     "Gap",
     "GenericJob",
     "GraphvizNotFoundError",
+    "HeartbeatMonitor",
     "HistoryEntry",
     "IllegalTransitionError",
     "InvalidHistoryError",
@@ -80,6 +92,8 @@ __all__ = [
     "JobFileStructureError",
     "JobFileSyntaxError",
     "JobNotFoundError",
+    "JobRow",
+    "JobRunError",
     "JobService",
     "JobServiceType",
     "JobStatus",
@@ -89,6 +103,7 @@ __all__ = [
     "LifecycleDefinitionError",
     "MalformedEvent",
     "MissingExtraError",
+    "NoWorkingDirectoryError",
     "Observer",
     "PipelineJob",
     "ReadOnlyAttributeError",
@@ -97,12 +112,19 @@ __all__ = [
     "StreamNotWritableError",
     "SweepJob",
     "SystemData",
+    "TimeWentBackwardsError",
+    "TransitionIdReusedError",
     "UnknownEventError",
+    "UnknownJobTypeError",
     "UnknownStatusError",
+    "UnreachableStatusError",
     "UnsafeTagError",
+    "VersionConflictError",
     "Violation",
     "add_observer",
+    "allow_job_type",
     "generate_name",
+    "job_types",
     "load_job",
     "read_arrow",
     "read_csv",

@@ -23,13 +23,16 @@ from jobfsm.services import JobService, SystemData
 __all__ = [
     "HISTORY_ENTRY_KEYS",
     "HISTORY_KEY",
+    "HISTORY_OPTIONAL_KEYS",
     "READ_ONLY_KEYS",
     "STATUS_KEY",
+    "field_shapes",
     "history_from_list",
     "history_to_list",
     "job_to_dict",
     "service_from_dict",
     "service_to_dict",
+    "shape_problem",
     "system_data_from_dict",
     "system_data_to_dict",
     "typed_keys",
@@ -49,6 +52,8 @@ READ_ONLY_KEYS = ("id", "creation_context", "log_files")
 # Constructor arguments that are not document keys.
 _NOT_KEYS = frozenset({"extras", "engine", "base_path", "type", *READ_ONLY_KEYS})
 HISTORY_ENTRY_KEYS = ("from", "to", "event", "at")
+#: Keys an entry may add, written only when set (older files have none of them).
+HISTORY_OPTIONAL_KEYS = ("inferred", "reason", "source")
 
 
 def service_to_dict(service: JobService) -> dict[str, Any]:
@@ -127,12 +132,27 @@ def _utc_text(at: datetime) -> str:
     return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def history_to_list(history: Iterable[HistoryEntry]) -> list[dict[str, str]]:
-    """The document form of a history: ``{from, to, event, at}`` with ``at`` in UTC."""
-    return [
-        {"from": str(e.from_), "to": str(e.to), "event": e.event, "at": _utc_text(e.at)}
-        for e in history
-    ]
+def history_to_list(history: Iterable[HistoryEntry]) -> list[dict[str, Any]]:
+    """The document form of a history: ``{from, to, event, at}`` with ``at`` in UTC.
+
+    ``inferred``, ``reason`` and ``source`` are added to an entry when set.
+    """
+    out: list[dict[str, Any]] = []
+    for e in history:
+        item: dict[str, Any] = {
+            "from": str(e.from_),
+            "to": str(e.to),
+            "event": e.event,
+            "at": _utc_text(e.at),
+        }
+        if e.inferred:
+            item["inferred"] = True
+        if e.reason is not None:
+            item["reason"] = e.reason
+        if e.source is not None:
+            item["source"] = e.source
+        out.append(item)
+    return out
 
 
 def history_from_list(
@@ -142,31 +162,88 @@ def history_from_list(
 
     Raises:
         UnknownStatusError: a ``from``/``to`` that *lifecycle* lacks.
-        ValueError: missing or extra keys, a non-string event, a bad time.
+        ValueError: missing or extra keys, a non-string event, a bad time, an
+            ``inferred`` that is not a boolean, a ``reason``/``source`` that is
+            not a string.
     """
     entries = []
     for item in items:
         missing = [key for key in HISTORY_ENTRY_KEYS if key not in item]
-        unexpected = [key for key in item if key not in HISTORY_ENTRY_KEYS]
+        unexpected = [key for key in item if key not in HISTORY_ENTRY_KEYS + HISTORY_OPTIONAL_KEYS]
         if missing or unexpected:
             found = [f"missing {k!r}" for k in missing] + [f"unexpected {k!r}" for k in unexpected]
             raise ValueError(
-                f"an entry needs exactly the keys {', '.join(HISTORY_ENTRY_KEYS)} "
-                f"({', '.join(found)})"
+                f"an entry needs the keys {', '.join(HISTORY_ENTRY_KEYS)} and may have "
+                f"{', '.join(HISTORY_OPTIONAL_KEYS)} ({', '.join(found)})"
             )
         if not isinstance(item["event"], str):
             raise ValueError(f"event must be a string, got {item['event']!r}")
+        inferred = item.get("inferred", False)
+        if not isinstance(inferred, bool):
+            raise ValueError(f"inferred must be true or false, got {inferred!r}")
+        for key in ("reason", "source"):
+            value = item.get(key)
+            if value is not None and not isinstance(value, str):
+                raise ValueError(f"{key} must be a string, got {value!r}")
         at = _parse_time(item["at"])
-        at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+        try:
+            at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+        except OverflowError:  # 9999-12-31T23:59:59-01:00 is in year 10000 in UTC
+            raise ValueError(f"{at.isoformat()} is beyond the date-times UTC can hold") from None
         source = lifecycle.status(item["from"], where="from")
         dest = lifecycle.status(item["to"], where="to")
-        entries.append(HistoryEntry(source, dest, item["event"], at))
+        entries.append(
+            HistoryEntry(
+                source, dest, item["event"], at, inferred, item.get("reason"), item.get("source")
+            )
+        )
     return entries
 
 
 def typed_keys(cls: type[Job]) -> list[str]:
     """Document keys that map to attributes of *cls*, in declaration order."""
     return [f.alias for f in attrs.fields(cls) if f.init and f.alias not in _NOT_KEYS]
+
+
+_SHAPES: dict[type[Job], dict[str, str]] = {}
+
+
+def field_shapes(cls: type[Job]) -> dict[str, str]:
+    """Document key -> ``"mapping"`` or ``"string"`` for the modelled fields of *cls*
+    whose annotation says so (``dict[...]`` or ``str | None``); others take any value."""
+    shapes = _SHAPES.get(cls)
+    if shapes is None:
+        shapes = {}
+        for field in attrs.fields(cls):
+            if not field.init or field.alias in _NOT_KEYS or field.alias == "services":
+                continue
+            annotation = str(field.type)
+            if annotation.startswith("dict["):
+                shapes[field.alias] = "mapping"
+            elif annotation == "str | None":
+                shapes[field.alias] = "string"
+        _SHAPES[cls] = shapes
+    return shapes
+
+
+def shape_problem(shape: str, value: object) -> tuple[str, str] | None:
+    """(problem, what is expected) when *value* does not fit *shape* (see
+    :func:`field_shapes`), else ``None``."""
+    if value is None:
+        return None
+    if shape == "mapping" and not isinstance(value, Mapping):
+        return f"is {_kind(value)}, not a mapping", "a mapping of names to values"
+    if shape == "string" and not isinstance(value, str):
+        return f"is {_kind(value)}, not a string", "a string (quote a number or date)"
+    return None
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    return f"{value!r} (of type {type(value).__name__})"
 
 
 def _is_default(cls: type[Job], key: str, value: Any) -> bool:
@@ -208,9 +285,14 @@ def job_to_dict(job: Job, *, history: bool = True) -> dict[str, Any]:
             "set the attribute instead"
         )
     values: dict[str, Any] = {"type": job.type}
+    shapes = field_shapes(cls)
+    kept = job._kept_empty or ()
     for key in typed:
         value = getattr(job, key)
-        if not _is_default(cls, key, value):
+        if not _is_default(cls, key, value) or (key in kept and value == {}):
+            problem = shape_problem(shapes[key], value) if key in shapes else None
+            if problem:  # load_job would refuse the file
+                raise JobDumpError(f"{key} {problem[0]}; expected {problem[1]}")
             values[key] = value
     if job.services:
         values["services"] = {name: service_to_dict(s) for name, s in job.services.items()}

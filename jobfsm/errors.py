@@ -8,11 +8,19 @@ working for code that does not know about jobfsm::
     ├── LifecycleDefinitionError(ValueError)   a lifecycle value is inconsistent
     ├── UnknownStatusError(ValueError)         a status name the lifecycle lacks
     ├── UnknownEventError(ValueError)          an event name the lifecycle lacks
+    ├── UnknownJobTypeError(ValueError)        a job type Azure ML does not define
     ├── IllegalTransitionError(RuntimeError)   event not allowed in current status
+    │   └── UnreachableStatusError             an observed status no event leads to
+    ├── TimeWentBackwardsError(ValueError)     an event time before the previous one
     ├── InvalidHistoryError(ValueError)        a restored history that does not fit
     ├── ReadOnlyAttributeError(AttributeError) assigning status, id, type, ...
+    ├── AsyncObserverError(TypeError)          an ``async def`` observer (they must be plain)
+    ├── NoWorkingDirectoryError(FileNotFoundError) submitting from a removed folder
     ├── JobStoreError(OSError)                 the job store cannot do what was asked
+    │   ├── VersionConflictError               a stale expected_version; nothing written
+    │   └── TransitionIdReusedError            a transition id sent with another request
     ├── JobNotFoundError(KeyError)             no stored job has that name
+    ├── JobRunError(ValueError)                a job the local executor cannot run
     ├── JobFileError(ValueError)               a job file cannot be loaded (file:line:col)
     │   ├── JobFileSyntaxError                 malformed YAML
     │   ├── UnsafeTagError                     a !!python/... tag (nothing is executed)
@@ -42,6 +50,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 __all__ = [
+    "AsyncObserverError",
     "DiagramFormatError",
     "DiagramRenderError",
     "EventLogError",
@@ -57,14 +66,21 @@ __all__ = [
     "JobFileStructureError",
     "JobFileSyntaxError",
     "JobNotFoundError",
+    "JobRunError",
     "JobStoreError",
     "LifecycleDefinitionError",
     "MissingExtraError",
+    "NoWorkingDirectoryError",
     "ReadOnlyAttributeError",
     "StreamNotWritableError",
+    "TimeWentBackwardsError",
+    "TransitionIdReusedError",
     "UnknownEventError",
+    "UnknownJobTypeError",
     "UnknownStatusError",
+    "UnreachableStatusError",
     "UnsafeTagError",
+    "VersionConflictError",
     "closest",
 ]
 
@@ -134,6 +150,21 @@ class UnknownEventError(JobFSMError, ValueError):
         super().__init__(f"unknown event {event!r}{hint} (known events: {_quoted(self.known)})")
 
 
+class UnknownJobTypeError(JobFSMError, ValueError):
+    """A job ``type`` that is neither an Azure ML job type nor one allowed with
+    :func:`jobfsm.allow_job_type`; ``suggestion`` is the closest known type."""
+
+    def __init__(self, job_type: str, known: Iterable[str]) -> None:
+        self.type = job_type
+        self.known = tuple(sorted(known))
+        self.suggestion = closest(job_type, self.known)
+        hint = f"; did you mean {self.suggestion!r}?" if self.suggestion else ""
+        super().__init__(
+            f"unknown job type {job_type!r}{hint} (known types: {_quoted(self.known)}; "
+            "jobfsm.allow_job_type(name) allows another)"
+        )
+
+
 class IllegalTransitionError(JobFSMError, RuntimeError):
     """An event that is not allowed from the job's current status.
 
@@ -170,6 +201,58 @@ class IllegalTransitionError(JobFSMError, RuntimeError):
         )
 
 
+class UnreachableStatusError(IllegalTransitionError):
+    """An observed status that no sequence of events leads to from the current one.
+
+    ``to`` is the observed status, ``allowed`` the events allowed from
+    ``from_`` and ``reachable`` the statuses that could have been observed;
+    ``event`` is empty (no event was named). The job is left unchanged.
+    """
+
+    def __init__(
+        self,
+        job: str | None,
+        from_: str,
+        to: str,
+        *,
+        allowed: Sequence[str],
+        reachable: Sequence[str],
+        terminal: bool = False,
+    ) -> None:
+        self.job = job
+        self.from_ = from_
+        self.event = ""
+        self.to = to
+        self.allowed = tuple(allowed)
+        self.reachable = tuple(reachable)
+        who = f"job {job!r}: " if job else ""
+        if terminal:
+            detail = f"{str(from_)!r} is terminal: no status may follow it"
+        else:
+            detail = f"reachable statuses: {_quoted(self.reachable)}"
+        RuntimeError.__init__(
+            self,
+            f"{who}observed status {str(to)!r} cannot be reached from {str(from_)!r} ({detail})",
+        )
+
+
+class TimeWentBackwardsError(JobFSMError, ValueError):
+    """An event time (``at=``) earlier than the time of the job's previous entry.
+
+    ``at`` and ``previous`` are aware UTC datetimes. The job is left unchanged.
+    """
+
+    def __init__(self, job: str | None, at: object, previous: object) -> None:
+        self.job = job
+        self.at = at
+        self.previous = previous
+        who = f"job {job!r}: " if job else ""
+        super().__init__(
+            f"{who}time {at} is before {previous}, the time of the previous history entry "
+            "(times of one job must not go backwards)"
+        )
+
+
 class InvalidHistoryError(JobFSMError, ValueError):
     """A status history given to ``Job.restore`` that the lifecycle cannot produce."""
 
@@ -186,6 +269,41 @@ class ReadOnlyAttributeError(JobFSMError, AttributeError):
         super().__init__(f"{attribute!r} is read-only: {hint}", name=attribute)
 
 
+class NoWorkingDirectoryError(JobFSMError, FileNotFoundError):
+    """Submitting a job without ``experiment_name`` while the current folder, whose
+    name is the default, no longer exists; the job is left as it was."""
+
+    def __init__(self, job: str | None) -> None:
+        self.job = job
+        who = f"job {job!r}" if job else "the job"
+        super().__init__(
+            errno.ENOENT,
+            f"cannot submit {who}: the current folder has been removed, and its name is "
+            "the default experiment_name; set experiment_name or change to an existing folder",
+        )
+
+    def __str__(self) -> str:
+        return str(self.args[1])
+
+
+class AsyncObserverError(JobFSMError, TypeError):
+    """An observer that is a coroutine function, or returned an awaitable.
+
+    Observers run inside the job's lock, in the middle of the change they can
+    veto, so they must finish before the event returns: they are plain
+    functions for ``fire`` and ``afire`` alike. ``observer`` is the callable.
+    """
+
+    def __init__(self, observer: object, *, returned: bool = False) -> None:
+        self.observer = observer
+        what = "returned an awaitable" if returned else "is a coroutine function"
+        super().__init__(
+            f"observer {observer!r} {what}; observers must be plain functions (they run "
+            "inside the job's lock and may veto the change): do async work by scheduling "
+            "it from a plain observer, e.g. loop.call_soon_threadsafe(...)"
+        )
+
+
 class JobStoreError(JobFSMError, OSError):
     """The job store cannot do what was asked (locked database, duplicate name, ...)."""
 
@@ -199,6 +317,56 @@ class JobNotFoundError(JobFSMError, KeyError):
 
     def __str__(self) -> str:  # KeyError would repr() the message
         return str(self.args[0])
+
+
+class VersionConflictError(JobStoreError):
+    """The stored job's version is not the ``expected_version`` the caller read.
+
+    Another writer changed the job since; nothing was written. ``name``,
+    ``expected``, ``actual`` (the stored version) and ``status`` (the stored
+    status) let the caller re-read and decide again.
+    """
+
+    def __init__(
+        self, store: object, name: str, expected: int, actual: int, status: object
+    ) -> None:
+        self.store = store
+        self.name = name
+        self.expected = expected
+        self.actual = actual
+        self.status = status
+        super().__init__(
+            f"{store}: job {name!r} is at version {actual} (status {str(status)!r}), "
+            f"not the expected version {expected}; another writer changed it, nothing "
+            "was written (read it again and retry)"
+        )
+
+
+class TransitionIdReusedError(JobStoreError):
+    """A transition id already recorded for the job with a different request.
+
+    ``transition_id`` names the id, ``recorded`` the request it was first
+    used for and ``requested`` the new one; nothing was written.
+    """
+
+    def __init__(
+        self, store: object, name: str, transition_id: str, recorded: str, requested: str
+    ) -> None:
+        self.store = store
+        self.name = name
+        self.transition_id = transition_id
+        self.recorded = recorded
+        self.requested = requested
+        super().__init__(
+            f"{store}: job {name!r}: transition id {transition_id!r} was already used for "
+            f"{recorded}, not {requested}; a transition id names one request (use a new id "
+            "for a new request); nothing was written"
+        )
+
+
+class JobRunError(JobFSMError, ValueError):
+    """A job the local executor cannot run: not a command job, no command, a missing
+    code folder, a command referring to an input it does not declare."""
 
 
 class JobFileError(JobFSMError, ValueError):
@@ -299,11 +467,11 @@ class JobFileExistsError(JobFSMError, FileExistsError):
 class StreamNotWritableError(JobFSMError, io.UnsupportedOperation):
     """``dump`` to an open stream that cannot be written (e.g. opened for reading)."""
 
-    def __init__(self, stream: object) -> None:
+    def __init__(self, stream: object, problem: str = "is not writable") -> None:
         self.stream = stream
         name = getattr(stream, "name", None)
         what = f"stream {name!r}" if isinstance(name, str) else f"{type(stream).__name__} stream"
-        super().__init__(f"{what} is not writable; open it with mode 'w' or pass a path")
+        super().__init__(f"{what} {problem}; open it with mode 'w' or pass a path")
 
 
 class JobDumpError(JobFSMError, ValueError):

@@ -10,9 +10,11 @@ PUBLIC = {
     # jobs
     "CommandJob", "GenericJob", "HistoryEntry", "Job", "JobService", "JobServiceType",
     "Observer", "PipelineJob", "SweepJob", "SystemData", "add_observer", "generate_name",
-    "remove_observer", "set_compiled_dispatch",
+    "remove_observer", "set_compiled_dispatch", "allow_job_type", "job_types",
+    # scheduler kit
+    "HeartbeatMonitor",
     # persistence
-    "JobStore", "load_job",
+    "Applied", "JobRow", "JobStore", "load_job",
     # validation
     "EventLog", "Gap", "MalformedEvent", "Reason", "Report", "Violation", "read_csv",
     "read_jsonl", "validate_events", "validate_trace",
@@ -20,12 +22,17 @@ PUBLIC = {
     # diagrams
     "render", "to_dot", "to_mermaid",
     # errors
-    "DiagramFormatError", "DiagramRenderError", "EventLogError", "GraphvizNotFoundError",
+    "AsyncObserverError", "DiagramFormatError", "DiagramRenderError", "EventLogError",
+    "GraphvizNotFoundError",
     "IllegalTransitionError", "InvalidHistoryError", "JobDumpError", "JobFSMError",
     "JobFileError", "JobFileExistsError", "JobFileHistoryError", "JobFileStatusError",
-    "JobFileStructureError", "JobFileSyntaxError", "JobNotFoundError", "JobStoreError",
-    "LifecycleDefinitionError", "MissingExtraError", "ReadOnlyAttributeError",
-    "StreamNotWritableError", "UnknownEventError", "UnknownStatusError", "UnsafeTagError",
+    "JobFileStructureError", "JobFileSyntaxError", "JobNotFoundError", "JobRunError",
+    "JobStoreError",
+    "LifecycleDefinitionError", "MissingExtraError", "NoWorkingDirectoryError",
+    "ReadOnlyAttributeError",
+    "StreamNotWritableError", "TimeWentBackwardsError", "TransitionIdReusedError",
+    "UnknownEventError", "UnknownJobTypeError", "UnknownStatusError", "UnreachableStatusError",
+    "UnsafeTagError", "VersionConflictError",
 }  # fmt: skip
 
 

@@ -7,6 +7,7 @@ import re
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -768,3 +769,109 @@ def test_attrs_evolve_can_change_the_lifecycle() -> None:
     assert moved.lifecycle == _PAUSABLE
     assert moved.extras == {}
     assert moved.status is _PAUSABLE.status_enum.NOT_STARTED
+
+
+def test_job_is_terminal_and_is_active() -> None:
+    """job.is_terminal / job.is_active follow the job's status."""
+    job = CommandJob()
+    assert not job.is_active
+    assert not job.is_terminal
+    job.start()
+    assert job.is_active
+    job.fail()
+    assert job.is_terminal
+    assert not job.is_active
+
+
+def test_observers_work_as_decorators() -> None:
+    """jobfsm.add_observer and job.add_observer return the observer, so both decorate."""
+    seen: list[str] = []
+    job = CommandJob()
+
+    @job.add_observer
+    def on_job(j: Job, entry: HistoryEntry) -> None:
+        seen.append(f"job:{entry.event}")
+
+    @add_observer
+    def on_all(j: Job, entry: HistoryEntry) -> None:
+        if j is job:
+            seen.append(f"all:{entry.event}")
+
+    @add_observer(lifecycle=DEFAULT_LIFECYCLE)
+    def on_lifecycle(j: Job, entry: HistoryEntry) -> None:
+        if j is job:
+            seen.append(f"lifecycle:{entry.event}")
+
+    try:
+        job.start()
+    finally:
+        remove_observer(on_all)
+        remove_observer(on_lifecycle)
+    assert seen == ["all:start", "lifecycle:start", "job:start"]
+    assert callable(on_job)
+
+
+def test_async_observers_are_refused() -> None:
+    """An async def observer is refused when added; one returning an awaitable undoes
+    the change it was called for."""
+    from jobfsm import AsyncObserverError
+
+    async def notify(j: Job, entry: HistoryEntry) -> None:
+        pass
+
+    class Notifier:
+        async def __call__(self, j: Job, entry: HistoryEntry) -> None:
+            pass
+
+    job = CommandJob()
+    for observer in (notify, Notifier()):
+        with pytest.raises(AsyncObserverError, match="coroutine function"):
+            job.add_observer(observer)
+        with pytest.raises(TypeError, match="plain functions"):
+            add_observer(observer)
+    job.add_observer(lambda j, entry: notify(j, entry))
+    with pytest.raises(AsyncObserverError, match="returned an awaitable"):
+        job.start()
+    assert job.status is JobStatus.NOT_STARTED
+    assert job.history == ()
+
+
+# -- constructor keywords that are almost fields ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cls", "keyword", "field"),
+    [
+        (CommandJob, "comand", "command"),
+        (CommandJob, "enviroment", "environment"),
+        (CommandJob, "Command", "command"),
+        (PipelineJob, "job", "jobs"),
+        (SweepJob, "objectiv", "objective"),
+        (GenericJob, "tag", "tags"),
+    ],
+)
+def test_keyword_one_edit_from_a_field_is_a_type_error(
+    cls: type[Job], keyword: str, field: str
+) -> None:
+    """A keyword one edit away from a field raises TypeError naming the field,
+    instead of landing silently in extras."""
+    kwargs: dict[str, Any] = {keyword: "x"}
+    if cls is GenericJob:
+        kwargs["type"] = "automl"
+    with pytest.raises(TypeError, match=f"did you mean '{field}'") as caught:
+        cls(**kwargs)
+    assert "extras=" in str(caught.value)
+
+
+@pytest.mark.parametrize("keyword", ["status", "history", "studio_url", "type"])
+def test_keyword_naming_a_read_only_attribute_is_a_type_error(keyword: str) -> None:
+    """status=, history=, ... raise TypeError with the read-only hint."""
+    with pytest.raises(TypeError, match=f"'{keyword}' is read-only"):
+        CommandJob(command="echo", **{keyword: "x"})
+
+
+def test_other_keywords_and_explicit_extras_are_kept() -> None:
+    """A keyword far from every field is an extra; extras= may hold anything."""
+    job = CommandJob(command="echo", queue_settings={"tier": "spot"}, extras={"comand": 1})
+    assert job.extras == {"comand": 1, "queue_settings": {"tier": "spot"}}
+    assert GenericJob(type="automl", task="classification").extras == {"task": "classification"}
