@@ -74,6 +74,7 @@ _READ_ONLY_HINTS = {
     "studio_url": "it is derived from the Studio service or the id",
     "history": "it records applied events",
     "lifecycle": "a job keeps the lifecycle it was created with",
+    "mapped_status": "it follows status through the lifecycle's maps_to",
 }
 
 
@@ -168,6 +169,16 @@ class Job:
     def lifecycle(self) -> Lifecycle:
         """The lifecycle this job follows."""
         return self._engine.lifecycle
+
+    @_read_only
+    def mapped_status(self) -> enum.StrEnum | None:
+        """``status`` in the terms of the lifecycle's ``maps_to`` target (``None`` without one).
+
+        A job following the ``slurm`` profile in ``COMPLETING`` has the mapped
+        status ``Finalizing``, a member of Azure ML's :class:`JobStatus`.
+        """
+        mapping = self._engine.lifecycle.maps_to
+        return None if mapping is None else mapping(self._status)
 
     @_read_only
     def base_path(self) -> Path:
