@@ -17,6 +17,8 @@ from typing import IO, TYPE_CHECKING, Any, Literal, NoReturn
 
 import attrs
 
+from jobfsm import cli_lifecycles
+
 if TYPE_CHECKING:
     from jobfsm.validate import Report
 
@@ -55,6 +57,7 @@ def _build_parser() -> _Parser:
     validate.add_argument("--time-key", default="time")
     validate.add_argument("--require-initial", action="store_true")
     validate.add_argument("--require-terminal", action="store_true")
+    cli_lifecycles.add_lifecycle_option(validate, with_as=True)
     validate.set_defaults(handler=_validate)
 
     diagram = sub.add_parser("diagram", help="draw the lifecycle (or one job's path)")
@@ -66,7 +69,9 @@ def _build_parser() -> _Parser:
     )
     diagram.add_argument("--job", metavar="JOB.yml", default=None)
     diagram.add_argument("-o", "--output", metavar="FILE", default=None)
+    cli_lifecycles.add_lifecycle_option(diagram)
     diagram.set_defaults(handler=_diagram)
+    cli_lifecycles.register(sub)
     return parser
 
 
@@ -137,6 +142,10 @@ def _validate_stream(args: argparse.Namespace, name: str, source: IO[str], size:
             f"{name}: cannot tell the format from the file name; "
             "pass --input-format jsonl or --input-format csv"
         )
+    try:
+        lifecycle, as_target = cli_lifecycles.lifecycle_from_args(args)
+    except cli_lifecycles.LifecycleOptionError as exc:
+        return _fail(str(exc))
     log = EventLog(source, input_format, required=(args.job_key, args.status_key), name=name)
     show_progress = _stderr_is_tty() and (size is None or size >= _PROGRESS_MIN_BYTES)
     events = _with_progress(log) if show_progress else log
@@ -144,6 +153,7 @@ def _validate_stream(args: argparse.Namespace, name: str, source: IO[str], size:
         report = validate_events(
             events,
             mode=args.mode,
+            lifecycle=lifecycle,
             require_initial=args.require_initial,
             require_terminal=args.require_terminal,
             job_key=args.job_key,
@@ -161,10 +171,15 @@ def _validate_stream(args: argparse.Namespace, name: str, source: IO[str], size:
     if events is not log:  # the progress wrapper hid the log's own input errors
         merged = sorted([*report.input_errors, *log.errors], key=lambda e: e.line or 0)
         report = attrs.evolve(report, input_errors=tuple(merged))
+    if as_target is not None:
+        from jobfsm.mapping import translate_report
+
+        report = translate_report(report, lifecycle)
     try:
         if args.format == "json":
             sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
         else:
+            sys.stdout.writelines(cli_lifecycles.alias_notes(name, report))
             sys.stdout.writelines(_text_report(name, report))
         sys.stdout.flush()
     except BrokenPipeError:
@@ -300,10 +315,11 @@ def _diagram(args: argparse.Namespace) -> int:
         )
         return EXIT_INPUT_ERROR
     try:
+        lifecycle, _ = cli_lifecycles.lifecycle_from_args(args)
         job = None
         if args.job:
-            job = load_job(args.job)
-        data = render(fmt, job=job)
+            job = load_job(args.job, lifecycle=lifecycle)
+        data = render(fmt, lifecycle=lifecycle, job=job)
         if args.output is None:
             sys.stdout.flush()
             sys.stdout.buffer.write(data)
@@ -313,7 +329,7 @@ def _diagram(args: argparse.Namespace) -> int:
     except BrokenPipeError:
         # The reader (e.g. `| head`) has gone: quiet, as for `validate`.
         _stdout_to_devnull()
-    except (JobFSMError, OSError, ValueError) as exc:
+    except (JobFSMError, OSError, ValueError, cli_lifecycles.LifecycleOptionError) as exc:
         print(f"jobfsm diagram: {_one_line(exc)}", file=sys.stderr)
         return EXIT_INPUT_ERROR
     return EXIT_OK

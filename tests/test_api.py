@@ -7,6 +7,8 @@ import jobfsm
 PUBLIC = {
     # the lifecycle value
     "DEFAULT_LIFECYCLE", "Edge", "EventSpec", "JobStatus", "Lifecycle",
+    # lifecycles as files, service profiles, mappings
+    "StatusMapping", "resolve_lifecycle", "translate_report",
     # jobs
     "CommandJob", "GenericJob", "HistoryEntry", "Job", "JobService", "JobServiceType",
     "Observer", "PipelineJob", "SweepJob", "SystemData", "add_observer", "generate_name",
@@ -14,7 +16,7 @@ PUBLIC = {
     # persistence
     "JobStore", "load_job",
     # validation
-    "EventLog", "Gap", "MalformedEvent", "Reason", "Report", "Violation", "read_csv",
+    "AliasUse", "EventLog", "Gap", "MalformedEvent", "Reason", "Report", "Violation", "read_csv",
     "read_jsonl", "validate_events", "validate_trace",
     # diagrams
     "render", "to_dot", "to_mermaid",
@@ -23,8 +25,9 @@ PUBLIC = {
     "IllegalTransitionError", "InvalidHistoryError", "JobDumpError", "JobFSMError",
     "JobFileError", "JobFileExistsError", "JobFileHistoryError", "JobFileStatusError",
     "JobFileStructureError", "JobFileSyntaxError", "JobNotFoundError", "JobStoreError",
-    "LifecycleDefinitionError", "ReadOnlyAttributeError", "StreamNotWritableError",
-    "UnknownEventError", "UnknownStatusError", "UnsafeTagError",
+    "LifecycleDefinitionError", "LifecycleFileError", "ReadOnlyAttributeError",
+    "StreamNotWritableError", "UnknownEventError", "UnknownProfileError", "UnknownStatusError",
+    "UnsafeTagError",
 }  # fmt: skip
 
 

@@ -106,3 +106,37 @@ def test_a_job_follows_a_profile_and_shows_its_azure_status() -> None:
     assert (job.status, job.mapped_status) == ("COMPLETING", "Finalizing")
     assert job.mapped_status is DEFAULT_LIFECYCLE.status_enum("Finalizing")
     assert CommandJob(command="x").mapped_status is None
+
+
+def test_aliases_are_accepted_and_reported_in_both_modes() -> None:
+    """An alias counts as its status for the rules, and each spelling is reported once."""
+    from jobfsm import validate_trace
+
+    service = resolve("azureml-service")
+    trace = ["Running", "Finalizing", "Finished", "Finished"]
+    report = validate_trace(trace, lifecycle=service)
+    assert report.ok
+    assert [(a.spelling, a.status, a.count, a.index) for a in report.aliases] == [
+        ("Finished", "Completed", 2, 2)
+    ]
+    strict = validate_trace(["Running", "Finished"], lifecycle=service)
+    assert [(str(v.reason), v.to) for v in strict.violations] == [
+        ("illegal-transition", "Completed")
+    ]
+    observed = validate_trace(["Running", "Finished"], mode="observed", lifecycle=service)
+    assert observed.ok
+    assert [g.skipped for g in observed.gaps] == [("Finalizing",)]
+    first = validate_trace(["Finished"], lifecycle=service, require_initial=True)
+    assert [str(v.reason) for v in first.violations] == ["not-initial"]
+    assert validate_trace(["Finished"], lifecycle=DEFAULT_LIFECYCLE).aliases == ()
+
+
+def test_an_alias_must_not_shadow_a_status() -> None:
+    """Aliases that spell an existing state or point nowhere are definition errors."""
+    base = resolve("ray-job")
+    with pytest.raises(LifecycleDefinitionError) as info:
+        base.extend(aliases={"RUNNING": "PENDING", "DONE": "FINISHED"})
+    assert info.value.problems == (
+        "alias 'RUNNING' is already a state's own spelling",
+        "alias 'DONE' -> 'FINISHED': not one of the states",
+    )
