@@ -76,7 +76,9 @@ def lifecycle_from_args(args: argparse.Namespace) -> tuple[Lifecycle, Lifecycle 
 def _one_line(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return f"{exc.filename}: {exc.strerror}"
-    return "; ".join(line.strip(" -") for line in str(exc).splitlines() if line.strip())
+    head, *rest = str(exc).splitlines() or [type(exc).__name__]
+    items = [line.strip().removeprefix("- ") for line in rest if line.strip()]
+    return f"{head.rstrip(':')}: {'; '.join(items)}" if items else head
 
 
 def alias_notes(name: str, report: Any) -> Iterator[str]:
