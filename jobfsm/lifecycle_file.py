@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import reprlib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any
@@ -89,11 +90,16 @@ def load_lifecycle(
 
 
 def _parse(text: str, file: str | None) -> tuple[Node | None, Any]:
-    from jobfsm.yamlio import _Loader
+    from jobfsm.yamlio import MAX_VALUES, _expanded_size, _Loader
 
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
+        if node is not None and _expanded_size(node, {}) > MAX_VALUES:
+            raise LifecycleFileError(
+                file,
+                [(1, f"the document's aliases expand to more than {MAX_VALUES:,} values")],
+            )
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -170,12 +176,12 @@ def lifecycle_from_dict(
             bad(f"missing key {key!r}")
     name = data.get("name", "")
     if not isinstance(name, str) or not name.strip():
-        bad(f"name must be a non-empty string, got {name!r}", "name")
+        bad(f"name must be a non-empty string, got {_short(name)}", "name")
     sources = _strings(data.get("sources", []), "sources", bad)
     states, descriptions = _states(data.get("states", []), bad)
     initial = data.get("initial")
     if "initial" in data and not isinstance(initial, str):
-        bad(f"initial must be one state name, got {initial!r}", "initial")
+        bad(f"initial must be one state name, got {_short(initial)}", "initial")
     kinds = {key: _strings(data.get(key, []), key, bad) for key in _KINDS}
     events = _events(data.get("events", []), bad)
     aliases = _string_map(data.get("aliases", {}), "aliases", bad)
@@ -201,6 +207,15 @@ def lifecycle_from_dict(
         raise LifecycleFileError(file, located, name=name, edges=exc.edges) from None
 
 
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 60
+
+
+def _short(value: object) -> str:
+    """``repr`` of a value from the file, cut short (a value may be huge)."""
+    return _REPR.repr(value)
+
+
 def _hint(suggestion: str | None) -> str:
     return f" (did you mean {suggestion!r}?)" if suggestion else ""
 
@@ -209,27 +224,27 @@ def _strings(value: Any, key: str, bad: Callable[..., None]) -> list[str]:
     if isinstance(value, str):
         return [value]
     if not isinstance(value, list):
-        bad(f"{key} must be a list of state names, got {value!r}", key)
+        bad(f"{key} must be a list of state names, got {_short(value)}", key)
         return []
     out = []
     for index, item in enumerate(value):
         if isinstance(item, str):
             out.append(item)
         else:
-            bad(f"{key}[{index}] must be a string, got {item!r}", key, index)
+            bad(f"{key}[{index}] must be a string, got {_short(item)}", key, index)
     return out
 
 
 def _string_map(value: Any, key: str, bad: Callable[..., None]) -> dict[str, str]:
     if not isinstance(value, Mapping):
-        bad(f"{key} must be a mapping of strings, got {value!r}", key)
+        bad(f"{key} must be a mapping of strings, got {_short(value)}", key)
         return {}
     out = {}
     for k, v in value.items():
         if isinstance(k, str) and isinstance(v, str):
             out[k] = v
         else:
-            bad(f"{key}: {k!r}: {v!r} must map a string to a string", key, k)
+            bad(f"{key}: {_short(k)}: {_short(v)} must map a string to a string", key, k)
     return out
 
 
@@ -237,7 +252,7 @@ def _states(value: Any, bad: Callable[..., None]) -> tuple[list[str], dict[str, 
     states: list[str] = []
     descriptions: dict[str, str] = {}
     if not isinstance(value, list) or not value:
-        bad(f"states must be a non-empty list, got {value!r}", "states")
+        bad(f"states must be a non-empty list, got {_short(value)}", "states")
         return states, descriptions
     for index, item in enumerate(value):
         if isinstance(item, str):
@@ -252,7 +267,7 @@ def _states(value: Any, bad: Callable[..., None]) -> tuple[list[str], dict[str, 
                     "states", index, key)  # fmt: skip
         state, text = item.get("name"), item.get("description", "")
         if not isinstance(state, str):
-            bad(f"states[{index}].name must be a string, got {state!r}", "states", index)
+            bad(f"states[{index}].name must be a string, got {_short(state)}", "states", index)
             continue
         if not isinstance(text, str):
             bad(f"states[{index}].description must be a string", "states", index, "description")
@@ -265,7 +280,7 @@ def _states(value: Any, bad: Callable[..., None]) -> tuple[list[str], dict[str, 
 def _events(value: Any, bad: Callable[..., None]) -> list[EventSpec]:
     events: list[EventSpec] = []
     if not isinstance(value, list):
-        bad(f"events must be a list, got {value!r}", "events")
+        bad(f"events must be a list, got {_short(value)}", "events")
         return events
     for index, item in enumerate(value):
         if not isinstance(item, Mapping):

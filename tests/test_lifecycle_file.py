@@ -233,3 +233,20 @@ def test_resolve_names_paths_and_unknown_names(tmp_path: Path) -> None:
     assert info.value.suggestion.startswith("sagemaker")
     with pytest.raises(FileNotFoundError):
         resolve(str(tmp_path / "missing.yaml"))
+
+
+def test_an_alias_bomb_is_refused_before_it_is_built(tmp_path: Path) -> None:
+    """Nested YAML aliases that would expand to billions of values are refused up front."""
+    levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    levels += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    path = write(tmp_path / "bomb.yaml", "\n".join(levels) + "\nname: *a8\n")
+    with pytest.raises(LifecycleFileError, match="expand to more than"):
+        Lifecycle.from_file(path)
+
+
+def test_huge_bad_values_are_cut_short_in_messages(tmp_path: Path) -> None:
+    """A wrong value is quoted in the message, but never at full length."""
+    path = write(tmp_path / "long.yaml", f"name: [{', '.join(['word'] * 5000)}]\n")
+    with pytest.raises(LifecycleFileError) as info:
+        Lifecycle.from_file(path)
+    assert len(str(info.value)) < 2000
