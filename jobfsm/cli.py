@@ -72,6 +72,10 @@ def _build_parser() -> _Parser:
     cli_lifecycles.add_lifecycle_option(diagram)
     diagram.set_defaults(handler=_diagram)
     cli_lifecycles.register(sub)
+
+    from jobfsm.cli_run import add_commands  # run, status, history (cli_run imports this module)
+
+    add_commands(sub)
     return parser
 
 

@@ -13,6 +13,8 @@ PUBLIC = {
     "CommandJob", "GenericJob", "HistoryEntry", "Job", "JobService", "JobServiceType",
     "Observer", "PipelineJob", "SweepJob", "SystemData", "add_observer", "generate_name",
     "remove_observer", "set_compiled_dispatch",
+    # scheduler kit
+    "HeartbeatMonitor",
     # persistence
     "JobStore", "load_job",
     # validation
@@ -21,13 +23,14 @@ PUBLIC = {
     # diagrams
     "render", "to_dot", "to_mermaid",
     # errors
-    "DiagramFormatError", "DiagramRenderError", "EventLogError", "GraphvizNotFoundError",
+    "AsyncObserverError", "DiagramFormatError", "DiagramRenderError", "EventLogError",
+    "GraphvizNotFoundError",
     "IllegalTransitionError", "InvalidHistoryError", "JobDumpError", "JobFSMError",
     "JobFileError", "JobFileExistsError", "JobFileHistoryError", "JobFileStatusError",
-    "JobFileStructureError", "JobFileSyntaxError", "JobNotFoundError", "JobStoreError",
-    "LifecycleDefinitionError", "LifecycleFileError", "ReadOnlyAttributeError",
-    "StreamNotWritableError", "UnknownEventError", "UnknownProfileError", "UnknownStatusError",
-    "UnsafeTagError",
+    "JobFileStructureError", "JobFileSyntaxError", "JobNotFoundError", "JobRunError",
+    "JobStoreError", "LifecycleDefinitionError", "LifecycleFileError", "ReadOnlyAttributeError",
+    "StreamNotWritableError", "TimeWentBackwardsError", "UnknownEventError",
+    "UnknownProfileError", "UnknownStatusError", "UnreachableStatusError", "UnsafeTagError",
 }  # fmt: skip
 
 

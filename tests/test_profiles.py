@@ -140,3 +140,15 @@ def test_an_alias_must_not_shadow_a_status() -> None:
         "alias 'RUNNING' is already a state's own spelling",
         "alias 'DONE' -> 'FINISHED': not one of the states",
     )
+
+
+def test_job_observe_reads_an_alias_and_records_it() -> None:
+    """Job.observe accepts an alias like validation does, and says so in the history."""
+    job = CommandJob(command="srun train.py", lifecycle=resolve("slurm"))
+    added = job.observe("R", source="squeue")
+    assert job.status == "RUNNING"
+    assert [(e.to, e.reason, e.source) for e in added] == [
+        ("RUNNING", "observed 'R', an alias of 'RUNNING'", "squeue")
+    ]
+    assert job.observe("RUNNING") == ()
+    assert job.observe("R") == ()
