@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import io
+import itertools
+import json
 import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from jobfsm import DEFAULT_LIFECYCLE, EventSpec, JobFileExistsError, Lifecycle
 from jobfsm.errors import LifecycleDefinitionError, LifecycleFileError, UnknownProfileError
@@ -250,3 +254,50 @@ def test_huge_bad_values_are_cut_short_in_messages(tmp_path: Path) -> None:
     with pytest.raises(LifecycleFileError) as info:
         Lifecycle.from_file(path)
     assert len(str(info.value)) < 2000
+
+
+_NAMES = st.one_of(
+    st.sampled_from(["on", "off", "yes", "null", "~", "1:30", "0o17", "123", "a: b", "- x", "#c"]),
+    st.text(min_size=1, max_size=12),
+)
+
+
+@st.composite
+def chain_lifecycles(draw: st.DrawFn) -> Lifecycle:
+    """A lifecycle whose states are awkward YAML spellings, chained start to end."""
+    from jobfsm.lifecycle import _member_name
+
+    names = draw(st.lists(_NAMES, min_size=2, max_size=6, unique=True))
+    states: list[str] = []
+    members: set[str] = set()
+    for name in names:
+        member = _member_name(name)
+        if name.strip() and member and member not in members:
+            states.append(name)
+            members.add(member)
+    assume(len(states) >= 2)
+    events = [EventSpec(f"e{i}", a, b) for i, (a, b) in enumerate(itertools.pairwise(states))]
+    alias = draw(_NAMES.filter(lambda n: n not in states))
+    return Lifecycle(
+        name=draw(st.text(min_size=1, max_size=20)),
+        states=states,
+        initial=states[0],
+        terminal=[states[-1]],
+        events=events,
+        aliases={alias: states[-1]},
+        descriptions={states[0]: draw(st.text(max_size=30))},
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(lifecycle=chain_lifecycles())
+def test_any_lifecycle_round_trips_through_yaml_and_json(lifecycle: Lifecycle) -> None:
+    """Awkward spellings (yes, null, 1:30, unicode, line breaks) come back as the same strings."""
+    from jobfsm.lifecycle_file import lifecycle_to_dict
+
+    stream = io.StringIO(lifecycle_text(lifecycle))
+    back = Lifecycle.from_file(stream)
+    assert back == lifecycle
+    assert dict(back.descriptions) == {k: v for k, v in lifecycle.descriptions.items() if v}
+    as_json = io.StringIO(json.dumps(lifecycle_to_dict(lifecycle)))
+    assert Lifecycle.from_file(as_json) == lifecycle
