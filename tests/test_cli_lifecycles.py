@@ -206,3 +206,28 @@ def test_the_command_runs_as_a_program() -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout.endswith("ok: no violations (13 events of 4 jobs, strict mode)\n")
+
+
+def test_status_and_history_read_a_store_of_profile_jobs(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`jobfsm status/history --lifecycle slurm` read a store whose jobs follow that profile."""
+    from jobfsm import CommandJob, JobStore
+
+    slurm = resolve("slurm")
+    path = str(tmp_path / "jobs.db")
+    with JobStore(path, lifecycle=slurm) as store:
+        job = CommandJob(name="train", command="srun train.py", lifecycle=slurm)
+        job.fire("run")
+        store.add(job)
+    code, out, _ = run(
+        capsys, "status", "--store", path, "--lifecycle", "slurm", "--format", "json"
+    )
+    assert code == EXIT_OK
+    assert json.loads(out)[0]["status"] == "RUNNING"
+    code, out, _ = run(capsys, "history", "train", "--store", path, "--lifecycle", "slurm")
+    assert code == EXIT_OK
+    assert "RUNNING" in out
+    code, _, err = run(capsys, "status", "--store", path, "--lifecycle", "slurmm")
+    assert code == EXIT_INPUT_ERROR
+    assert "did you mean 'slurm'?" in err
