@@ -29,6 +29,7 @@ __all__ = ["add_commands"]
 
 def add_commands(sub: Any) -> None:
     """Register ``validate`` on the ``jobfsm`` subparsers."""
+    from jobfsm import cli_lifecycles
     from jobfsm._judge import Reason
     from jobfsm.cli import EXIT_CODES_HELP, HelpFormatter
 
@@ -77,6 +78,7 @@ def add_commands(sub: Any) -> None:
         metavar="N",
         help="stop reading after N input errors (0: no limit)",
     )
+    cli_lifecycles.add_lifecycle_option(validate, with_as=True)
     validate.set_defaults(handler=_validate)
 
 
@@ -117,6 +119,7 @@ def _validate_stream(
     args: argparse.Namespace, name: str, source: IO[str], size: int | None, where: _Position
 ) -> int:
     """Validate the event log read from *source* and print the report."""
+    from jobfsm import cli_lifecycles
     from jobfsm.errors import EventLogError
     from jobfsm.eventlog import EventLog
     from jobfsm.validate import validate_events
@@ -129,6 +132,10 @@ def _validate_stream(
             f"{name}: cannot tell the format from the file name; "
             "pass --input-format jsonl or --input-format csv"
         )
+    try:
+        lifecycle, as_target = cli_lifecycles.lifecycle_from_args(args)
+    except cli_lifecycles.LifecycleOptionError as exc:
+        return _fail(str(exc))
     log = EventLog(source, input_format, required=(args.job_key, args.status_key), name=name)
     show_progress = _stderr_is_tty() and (size is None or size >= _PROGRESS_MIN_BYTES)
     reading = _Reading(log, args, size if show_progress else None, where, show_progress)
@@ -136,6 +143,7 @@ def _validate_stream(
         report = validate_events(
             reading,
             mode=args.mode,
+            lifecycle=lifecycle,
             require_initial=args.require_initial,
             require_terminal=args.require_terminal,
             job_key=args.job_key,
@@ -158,12 +166,17 @@ def _validate_stream(
     if reading.stopped:
         errors = errors[: args.max_errors]
     report = attrs.evolve(report, input_errors=tuple(errors))
+    if as_target is not None:
+        from jobfsm.mapping import translate_report
+
+        report = translate_report(report, lifecycle)
     hints = _hints(args, input_format, where.head) if report.input_errors else []
     try:
         if args.format == "json":
-            data = _json_report(args, name, report, reading.stopped, hints)
+            data = _json_report(args, name, report, reading.stopped, hints, lifecycle.name)
             sys.stdout.write(json.dumps(data, indent=2) + "\n")
         else:
+            sys.stdout.writelines(cli_lifecycles.alias_notes(name, report))
             sys.stdout.writelines(_text_report(name, report, reading.stopped, args.max_errors))
             sys.stdout.writelines(f"{name}: hint: {hint}\n" for hint in hints)
         sys.stdout.flush()
@@ -265,10 +278,14 @@ def _hints(args: argparse.Namespace, input_format: str, head: bytes) -> list[str
 
 
 def _json_report(
-    args: argparse.Namespace, name: str, report: Report, stopped: bool, hints: list[str]
+    args: argparse.Namespace,
+    name: str,
+    report: Report,
+    stopped: bool,
+    hints: list[str],
+    lifecycle: str,
 ) -> dict[str, Any]:
     from jobfsm._judge import Reason
-    from jobfsm.lifecycle import DEFAULT_LIFECYCLE
 
     counts = {str(reason): 0 for reason in Reason}
     for violation in report.violations:
@@ -279,7 +296,7 @@ def _json_report(
         {
             "file": name,
             "mode": report.mode,
-            "lifecycle": DEFAULT_LIFECYCLE.name,
+            "lifecycle": lifecycle,
             "empty": report.events == 0 and not report.input_errors,
             "counts": counts,
             "gaps": [
