@@ -30,11 +30,13 @@ from jobfsm.errors import (
     JobRunError,
     JobStoreError,
     LifecycleDefinitionError,
+    NoWorkingDirectoryError,
     ReadOnlyAttributeError,
     StreamNotWritableError,
     TimeWentBackwardsError,
     TransitionIdReusedError,
     UnknownEventError,
+    UnknownJobTypeError,
     UnknownStatusError,
     UnreachableStatusError,
     UnsafeTagError,
@@ -42,7 +44,7 @@ from jobfsm.errors import (
 )
 from jobfsm.eventlog import EventLog, MalformedEvent, read_csv, read_jsonl
 from jobfsm.heartbeat import HeartbeatMonitor
-from jobfsm.job import CommandJob, GenericJob, Job, PipelineJob, SweepJob
+from jobfsm.job import CommandJob, GenericJob, Job, PipelineJob, SweepJob, allow_job_type, job_types
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Edge, EventSpec, JobStatus, Lifecycle
 from jobfsm.machine import (
     HistoryEntry,
@@ -95,6 +97,7 @@ __all__ = [
     "Lifecycle",
     "LifecycleDefinitionError",
     "MalformedEvent",
+    "NoWorkingDirectoryError",
     "Observer",
     "PipelineJob",
     "ReadOnlyAttributeError",
@@ -106,13 +109,16 @@ __all__ = [
     "TimeWentBackwardsError",
     "TransitionIdReusedError",
     "UnknownEventError",
+    "UnknownJobTypeError",
     "UnknownStatusError",
     "UnreachableStatusError",
     "UnsafeTagError",
     "VersionConflictError",
     "Violation",
     "add_observer",
+    "allow_job_type",
     "generate_name",
+    "job_types",
     "load_job",
     "read_csv",
     "read_jsonl",

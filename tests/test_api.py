@@ -10,7 +10,7 @@ PUBLIC = {
     # jobs
     "CommandJob", "GenericJob", "HistoryEntry", "Job", "JobService", "JobServiceType",
     "Observer", "PipelineJob", "SweepJob", "SystemData", "add_observer", "generate_name",
-    "remove_observer", "set_compiled_dispatch",
+    "remove_observer", "set_compiled_dispatch", "allow_job_type", "job_types",
     # scheduler kit
     "HeartbeatMonitor",
     # persistence
@@ -27,9 +27,10 @@ PUBLIC = {
     "JobFileError", "JobFileExistsError", "JobFileHistoryError", "JobFileStatusError",
     "JobFileStructureError", "JobFileSyntaxError", "JobNotFoundError", "JobRunError",
     "JobStoreError",
-    "LifecycleDefinitionError", "ReadOnlyAttributeError", "StreamNotWritableError",
-    "TimeWentBackwardsError", "TransitionIdReusedError", "UnknownEventError",
-    "UnknownStatusError", "UnreachableStatusError", "UnsafeTagError", "VersionConflictError",
+    "LifecycleDefinitionError", "NoWorkingDirectoryError", "ReadOnlyAttributeError",
+    "StreamNotWritableError", "TimeWentBackwardsError", "TransitionIdReusedError",
+    "UnknownEventError", "UnknownJobTypeError", "UnknownStatusError", "UnreachableStatusError",
+    "UnsafeTagError", "VersionConflictError",
 }  # fmt: skip
 
 
