@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from jobfsm.errors import IllegalTransitionError, JobNotFoundError
+from jobfsm.errors import IllegalTransitionError, JobNotFoundError, TimeWentBackwardsError
 from jobfsm.job import Job
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Lifecycle
 from jobfsm.store import JobStore
@@ -256,6 +256,8 @@ class HeartbeatMonitor:
     def beat(self, name: str, at: datetime | None = None) -> enum.StrEnum | None:
         """Record a heartbeat of *name*; a job that is NotResponding is resumed.
 
+        A beat stamped before the job was given up (a late one) resumes nothing.
+
         Returns:
             The status the job was resumed to, or ``None`` when it needed no resume.
 
@@ -272,6 +274,8 @@ class HeartbeatMonitor:
             self.jobs.fire(name, self.resume_event, at=when, reason="a heartbeat arrived")
         except IllegalTransitionError:
             return None  # moved on meanwhile (resumed by another beat, canceled, ...)
+        except TimeWentBackwardsError:
+            return None  # a late beat, sent before the job was given up: no sign of life since
         return self.jobs.status(name)
 
     def check(self, now: datetime | None = None) -> tuple[str, ...]:
@@ -299,8 +303,10 @@ class HeartbeatMonitor:
                         at=now,
                         reason=f"no heartbeat for {self.timeout} (last: {last.isoformat()})",
                     )
-                except (IllegalTransitionError, JobNotFoundError):
-                    continue  # moved on or removed since the query
+                except (IllegalTransitionError, JobNotFoundError, TimeWentBackwardsError):
+                    # Moved on or removed since the query (a transition later than
+                    # `now` is a sign of life too).
+                    continue
                 lost.append(name)
             for name in list(self._first_seen):
                 if name not in seen:

@@ -114,6 +114,17 @@ def test_late_beats_do_not_move_the_last_beat_back(clock: Clock) -> None:
     assert monitor.check() == ()
 
 
+def test_a_late_beat_does_not_resume(clock: Clock) -> None:
+    """A beat stamped before the job was given up is no sign of life since: no resume."""
+    monitor = HeartbeatMonitor(timeout=60, clock=clock)
+    job = monitor.watch(job_at("late", *RUNNING))
+    clock.advance(61)
+    assert monitor.check() == ("late",)
+    assert monitor.beat("late", at=clock.now - timedelta(seconds=30)) is None
+    assert job.status is S.NOT_RESPONDING
+    assert monitor.beat("late") is S.RUNNING
+
+
 def test_terminal_jobs_are_dropped(clock: Clock) -> None:
     """A watched job that finished is forgotten at the next check."""
     jobs = MemoryJobs()
