@@ -1,7 +1,9 @@
 """jobfsm: a run-status state machine engine for Azure ML style jobs.
 
 The public API is re-exported here; the implementation lives in one module
-per responsibility: ``lifecycle`` (the lifecycle value), ``machine`` (the
+per responsibility: ``lifecycle`` (the lifecycle value), ``lifecycle_file``
+and ``profiles`` (lifecycles as files, built-in service profiles),
+``mapping`` (statuses in another lifecycle's terms), ``machine`` (the
 shared transitions machine), ``job`` and ``services`` (attrs job classes and
 the records they carry), ``validate`` and
 ``eventlog`` (checking observed statuses), ``yamlio`` (job files), ``store``
@@ -30,11 +32,15 @@ from jobfsm.errors import (
     JobRunError,
     JobStoreError,
     LifecycleDefinitionError,
+    LifecycleFileError,
+    NoWorkingDirectoryError,
     ReadOnlyAttributeError,
     StreamNotWritableError,
     TimeWentBackwardsError,
     TransitionIdReusedError,
     UnknownEventError,
+    UnknownJobTypeError,
+    UnknownProfileError,
     UnknownStatusError,
     UnreachableStatusError,
     UnsafeTagError,
@@ -42,7 +48,7 @@ from jobfsm.errors import (
 )
 from jobfsm.eventlog import EventLog, MalformedEvent, read_csv, read_jsonl
 from jobfsm.heartbeat import HeartbeatMonitor
-from jobfsm.job import CommandJob, GenericJob, Job, PipelineJob, SweepJob
+from jobfsm.job import CommandJob, GenericJob, Job, PipelineJob, SweepJob, allow_job_type, job_types
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Edge, EventSpec, JobStatus, Lifecycle
 from jobfsm.machine import (
     HistoryEntry,
@@ -51,14 +57,25 @@ from jobfsm.machine import (
     remove_observer,
     set_compiled_dispatch,
 )
+from jobfsm.mapping import StatusMapping, translate_report
 from jobfsm.names import generate_name
+from jobfsm.profiles import resolve as resolve_lifecycle
 from jobfsm.services import JobService, JobServiceType, SystemData
 from jobfsm.store import Applied, JobRow, JobStore
-from jobfsm.validate import Gap, Reason, Report, Violation, validate_events, validate_trace
+from jobfsm.validate import (
+    AliasUse,
+    Gap,
+    Reason,
+    Report,
+    Violation,
+    validate_events,
+    validate_trace,
+)
 from jobfsm.yamlio import load_job
 
 __all__ = [
     "DEFAULT_LIFECYCLE",
+    "AliasUse",
     "Applied",
     "AsyncObserverError",
     "CommandJob",
@@ -94,33 +111,42 @@ __all__ = [
     "JobStoreError",
     "Lifecycle",
     "LifecycleDefinitionError",
+    "LifecycleFileError",
     "MalformedEvent",
+    "NoWorkingDirectoryError",
     "Observer",
     "PipelineJob",
     "ReadOnlyAttributeError",
     "Reason",
     "Report",
+    "StatusMapping",
     "StreamNotWritableError",
     "SweepJob",
     "SystemData",
     "TimeWentBackwardsError",
     "TransitionIdReusedError",
     "UnknownEventError",
+    "UnknownJobTypeError",
+    "UnknownProfileError",
     "UnknownStatusError",
     "UnreachableStatusError",
     "UnsafeTagError",
     "VersionConflictError",
     "Violation",
     "add_observer",
+    "allow_job_type",
     "generate_name",
+    "job_types",
     "load_job",
     "read_csv",
     "read_jsonl",
     "remove_observer",
     "render",
+    "resolve_lifecycle",
     "set_compiled_dispatch",
     "to_dot",
     "to_mermaid",
+    "translate_report",
     "validate_events",
     "validate_trace",
 ]

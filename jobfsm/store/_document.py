@@ -16,12 +16,13 @@ from typing import Any
 
 import yaml
 
+from jobfsm._yamldialect import FastDumper
 from jobfsm._yamldoc import HISTORY_KEY, STATUS_KEY, _parse_time
 from jobfsm.errors import JobFileStatusError
 from jobfsm.job import Job
 from jobfsm.lifecycle import Lifecycle
 from jobfsm.machine import HistoryEntry
-from jobfsm.yamlio import _FastDumper, _load_text, _parse, _render
+from jobfsm.yamlio import _load_text, _parse, _render
 
 __all__ = ["LegacyJob", "decode", "encode", "split_legacy"]
 
@@ -32,7 +33,7 @@ def encode(job: Job) -> str:
     Raises:
         JobDumpError: the job holds a value YAML cannot represent.
     """
-    return _render(job, False, {}, status=False, dumper=_FastDumper)
+    return _render(job, False, {}, status=False, dumper=FastDumper)
 
 
 def decode(
@@ -85,6 +86,6 @@ def split_legacy(document: str, *, where: str | os.PathLike[str]) -> LegacyJob:
     data.pop(STATUS_KEY, None)  # the row's status column says the same
     history = data.pop(HISTORY_KEY, None) or []
     fields = yaml.dump(
-        data, Dumper=_FastDumper, sort_keys=False, default_flow_style=False, allow_unicode=True
+        data, Dumper=FastDumper, sort_keys=False, default_flow_style=False, allow_unicode=True
     )
     return LegacyJob(fields, list(history))
