@@ -17,6 +17,8 @@ from typing import IO, TYPE_CHECKING, Any, Literal, NoReturn
 
 import attrs
 
+from jobfsm import cli_pictures
+
 if TYPE_CHECKING:
     from jobfsm.validate import Report
 
@@ -67,6 +69,7 @@ def _build_parser() -> _Parser:
     diagram.add_argument("--job", metavar="JOB.yml", default=None)
     diagram.add_argument("-o", "--output", metavar="FILE", default=None)
     diagram.set_defaults(handler=_diagram)
+    cli_pictures.register(sub, diagram, _diagram)
     return parser
 
 
@@ -303,7 +306,7 @@ def _diagram(args: argparse.Namespace) -> int:
         job = None
         if args.job:
             job = load_job(args.job)
-        data = render(fmt, job=job)
+        data = render(fmt, job=job, full=args.full)
         if args.output is None:
             sys.stdout.flush()
             sys.stdout.buffer.write(data)

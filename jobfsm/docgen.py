@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from jobfsm.diagram_groups import grouped_view
 from jobfsm.diagrams import to_mermaid
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Lifecycle
 
@@ -88,16 +89,29 @@ def lifecycle_markdown(lifecycle: Lifecycle = DEFAULT_LIFECYCLE) -> str:
             f"| `{name}` | {', '.join(map(_cell, sources))} ({len(sources)}) "
             f"| {', '.join(map(_cell, dests))} | {_cell(meaning)} |"
         )
-    lines += ["", "### Diagram", "", mermaid_block(lifecycle)]
+    lines += ["", "### Diagram", "", _grouping_note(lifecycle), "", mermaid_block(lifecycle)]
     return "\n".join(lines)
 
 
+def _grouping_note(lifecycle: Lifecycle) -> str:
+    """What the grouped view did, in one sentence with its arrow counts."""
+    view = grouped_view(lifecycle)
+    pairs = len({(e.source, e.dest) for e in lifecycle.edges})
+    boxes = ", ".join(f"*{g.label}*" for g in view.groups) or "none"
+    return (
+        f"Statuses that share an exit are drawn in one box and the exit once "
+        f"(boxes: {boxes}), so the diagram draws {len(view.arrows)} arrows "
+        f"for the {pairs} (source, destination) edges; `jobfsm diagram --full` "
+        "draws one arrow per edge."
+    )
+
+
 def diagram_section(lifecycle: Lifecycle = DEFAULT_LIFECYCLE) -> str:
-    """A one-line legend, then :func:`mermaid_block` (the README's diagram section)."""
+    """A legend, then :func:`mermaid_block` (the README's diagram section)."""
     legend = (
         f"Generated from the lifecycle value `{lifecycle.name}` "
         "(blue: active, orange: needs attention, grey: terminal; "
-        "regenerate with `python -m jobfsm.docgen README.md`)."
+        "regenerate with `python -m jobfsm.docgen README.md`). " + _grouping_note(lifecycle)
     )
     return f"{legend}\n\n{mermaid_block(lifecycle)}"
 
