@@ -69,7 +69,7 @@ def _build_parser() -> _Parser:
     diagram.add_argument("--job", metavar="JOB.yml", default=None)
     diagram.add_argument("-o", "--output", metavar="FILE", default=None)
     diagram.set_defaults(handler=_diagram)
-    cli_pictures.register(sub, diagram, _diagram)
+    cli_pictures.register(sub, diagram, _diagram, _write_atomically)
     return parser
 
 

@@ -2,31 +2,362 @@
 ``stats`` and ``timeline``.
 
 :func:`register` adds them to the parser built by :mod:`jobfsm.cli`, which
-stays the only entry point; like it, these handlers return an exit status and
-are the only code here that prints.
+stays the only entry point. Like the rest of the CLI, the handlers return an
+exit status (0 ok, 2 input or usage error: a malformed line still gives the
+picture or report, with the errors on stderr) and print no traceback.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
-from typing import Any
+import csv
+import io
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import IO, TYPE_CHECKING, Any, Literal
 
-__all__ = ["register"]
+if TYPE_CHECKING:
+    from jobfsm.eventlog import EventLog, MalformedEvent
+    from jobfsm.stats import Stats
+
+__all__ = ["parse_duration", "register"]
 
 Handler = Callable[[argparse.Namespace], int]
+Writer = Callable[[str, bytes], None]
+
+_EXIT_OK = 0
+_EXIT_INPUT_ERROR = 2
+_PICTURE_FORMATS = ("mermaid", "dot", "svg", "png")
+_LOG_FORMATS: dict[str, Literal["jsonl", "csv"]] = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".csv": "csv",
+}
+_SUFFIXES = {".mmd": "mermaid", ".mermaid": "mermaid", ".dot": "dot", ".gv": "dot"}
+_SUFFIXES |= {".svg": "svg", ".png": "png"}
 
 
-def register(sub: Any, diagram: argparse.ArgumentParser, draw_lifecycle: Handler) -> None:
-    """Add the picture options to ``diagram`` and the picture subcommands to *sub*.
+def register(
+    sub: Any, diagram: argparse.ArgumentParser, draw_lifecycle: Handler, write_file: Writer
+) -> None:
+    """Add the picture options to ``diagram`` and the ``stats``/``timeline`` subcommands.
 
     Args:
         sub: The subparsers action of the ``jobfsm`` parser.
         diagram: The ``diagram`` subcommand's parser.
         draw_lifecycle: Its handler, called when no log is given.
+        write_file: Writes bytes to a path atomically (the CLI's ``-o``).
     """
     diagram.add_argument(
         "--full",
         action="store_true",
         help="one arrow per (source, destination) pair instead of the grouped view",
     )
+    diagram.add_argument(
+        "--log", metavar="FILE", default=None, help="draw the process map of an event log"
+    )
+    _log_options(diagram, with_file=False)
+
+    def diagram_handler(args: argparse.Namespace) -> int:
+        if args.log is None:
+            return draw_lifecycle(args)
+        return _process_map(args, write_file)
+
+    diagram.set_defaults(handler=diagram_handler)
+
+    stats = sub.add_parser("stats", help="time in status, durations and stuck jobs of a log")
+    _log_options(stats, with_file=True)
+    stats.add_argument("--format", choices=("text", "json", "csv"), default="text")
+    stats.add_argument(
+        "--stuck-after",
+        metavar="DURATION",
+        type=parse_duration,
+        default=None,
+        help="list only unfinished jobs idle for longer (90s, 30m, 2h, 1d, 1h30m)",
+    )
+    stats.add_argument(
+        "--as-of",
+        metavar="TIME",
+        default=None,
+        help="measure idleness up to TIME (ISO-8601 or seconds; default: the log's latest)",
+    )
+    stats.set_defaults(handler=_stats)
+
+    timeline = sub.add_parser("timeline", help="one bar per status of some jobs of a log")
+    _log_options(timeline, with_file=True)
+    timeline.add_argument(
+        "--job", dest="jobs", metavar="NAME", action="append", required=True, help="repeatable"
+    )
+    timeline.add_argument("--format", choices=_PICTURE_FORMATS, default=None)
+    timeline.add_argument("-o", "--output", metavar="FILE", default=None)
+    timeline.set_defaults(handler=lambda args: _timeline(args, write_file))
+
+
+def _log_options(parser: argparse.ArgumentParser, *, with_file: bool) -> None:
+    if with_file:
+        parser.add_argument("file", help="event log (JSON Lines or CSV), or - for stdin")
+    parser.add_argument("--mode", choices=("strict", "observed"), default="observed")
+    parser.add_argument("--input-format", choices=("jsonl", "csv"), default=None)
+    parser.add_argument("--job-key", default="job")
+    parser.add_argument("--status-key", default="status")
+    parser.add_argument("--time-key", default="time")
+
+
+_DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)d)?(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?"
+                       r"(?:(\d+(?:\.\d+)?)s)?$")  # fmt: skip
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in ``90``, ``90s``, ``30m``, ``2h``, ``1d`` or ``1h30m``.
+
+    Raises:
+        argparse.ArgumentTypeError: anything else.
+    """
+    value = text.strip().lower()
+    try:
+        seconds = float(value)
+    except ValueError:
+        match = _DURATION.match(value)
+        if not value or match is None:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a duration (examples: 90, 90s, 30m, 2h, 1d, 1h30m)"
+            ) from None
+        days, hours, minutes, secs = (float(g) if g else 0.0 for g in match.groups())
+        seconds = days * 86_400 + hours * 3_600 + minutes * 60 + secs
+    if not seconds >= 0 or seconds == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration (must be >= 0)")
+    return seconds
+
+
+# -- reading a log -------------------------------------------------------------------
+
+
+class _InputError(Exception):
+    """A log that cannot be opened or read; the message is printed as is."""
+
+
+def _events(args: argparse.Namespace, file: str) -> Iterator[EventLog]:
+    """Yield the event log of *file* (``-``: stdin) once, closing the file afterwards."""
+    from jobfsm.eventlog import EventLog, text_stream
+
+    name = "<stdin>" if file == "-" else file
+    fmt: Literal["jsonl", "csv"] | None = args.input_format or (
+        "jsonl" if file == "-" else _LOG_FORMATS.get(os.path.splitext(file)[1].lower())
+    )
+    if fmt is None:
+        raise _InputError(
+            f"{name}: cannot tell the format from the file name; "
+            "pass --input-format jsonl or --input-format csv"
+        )
+    if file == "-":
+        if sys.stdin is None:
+            raise _InputError(f"{name}: cannot read: standard input is closed")
+        stream: IO[str] = text_stream(sys.stdin.buffer)
+    else:
+        if os.path.isdir(file):
+            raise _InputError(f"{name}: is a directory, not an event log")
+        try:
+            stream = text_stream(open(file, "rb"))  # noqa: SIM115 - closed below
+        except OSError as exc:
+            raise _InputError(f"{name}: cannot read: {exc.strerror or exc}")
+    try:
+        yield EventLog(stream, fmt, required=(args.job_key, args.status_key), name=name)
+    finally:
+        if file != "-":
+            stream.close()
+
+
+def _run(args: argparse.Namespace, file: str, work: Callable[[EventLog], int]) -> int:
+    """Open the log, run *work* on it, and turn input and reading errors into exit 2."""
+    from jobfsm.errors import JobFSMError
+
+    try:
+        for log in _events(args, file):
+            return work(log)
+    except _InputError as exc:
+        return _fail(str(exc))
+    except (JobFSMError, KeyError) as exc:
+        return _fail(str(exc.args[0]) if isinstance(exc, KeyError) else str(exc))
+    except OSError as exc:
+        return _fail(f"{file}: {exc.strerror or exc}")
+    return _EXIT_INPUT_ERROR  # pragma: no cover - _events yields once
+
+
+def _fail(message: str) -> int:
+    print(f"jobfsm: error: {' '.join(message.split())}", file=sys.stderr)
+    return _EXIT_INPUT_ERROR
+
+
+def _report_input_errors(name: str, errors: tuple[MalformedEvent, ...] | list[Any]) -> int:
+    for error in errors:
+        where = f"{name}:{error.line}" if error.line is not None else name
+        print(f"{where}: input error: {error.message}", file=sys.stderr)
+    return _EXIT_INPUT_ERROR if errors else _EXIT_OK
+
+
+def _output(args: argparse.Namespace, data: bytes, write_file: Writer) -> int:
+    """Write *data* to ``-o FILE`` (atomically) or stdout; refuse PNG to a terminal."""
+    if args.output is not None:
+        write_file(args.output, data)
+        return _EXIT_OK
+    if sys.stdout is None:
+        return _fail("standard output is closed; use -o FILE")
+    if data.startswith(b"\x89PNG") and sys.stdout.isatty():
+        return _fail("refusing to write PNG to a terminal; use -o FILE or redirect stdout")
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+    return _EXIT_OK
+
+
+def _picture_format(args: argparse.Namespace) -> str:
+    if args.format:
+        return str(args.format)
+    if args.output is None:
+        return "mermaid"
+    return _SUFFIXES.get(os.path.splitext(args.output)[1].lower(), "mermaid")
+
+
+# -- the commands --------------------------------------------------------------------
+
+
+def _process_map(args: argparse.Namespace, write_file: Writer) -> int:
+    from jobfsm import processmap
+
+    def work(log: EventLog) -> int:
+        fmt = _picture_format(args)
+        pm = processmap.process_map(
+            log,
+            mode=args.mode,
+            job_key=args.job_key,
+            status_key=args.status_key,
+            time_key=args.time_key or None,
+            title=f"{os.path.basename(log.name)}: process map",
+        )
+        status = _output(args, processmap.render(pm, fmt), write_file)
+        return max(status, _report_input_errors(log.name, pm.input_errors))
+
+    return _run(args, args.log, work)
+
+
+def _timeline(args: argparse.Namespace, write_file: Writer) -> int:
+    from jobfsm import timeline
+
+    def work(log: EventLog) -> int:
+        bars = timeline.timelines(
+            log,
+            args.jobs,
+            mode=args.mode,
+            job_key=args.job_key,
+            status_key=args.status_key,
+            time_key=args.time_key,
+        )
+        title = f"{os.path.basename(log.name)}: timeline"
+        data = timeline.render(bars, _picture_format(args), title=title)
+        return max(_output(args, data, write_file), _report_input_errors(log.name, log.errors))
+
+    return _run(args, args.file, work)
+
+
+def _stats(args: argparse.Namespace) -> int:
+    from jobfsm.stats import time_in_status
+    from jobfsm.validate import _time_value
+
+    as_of: float | None = None
+    if args.as_of is not None:
+        try:
+            moment = _time_value(args.as_of)
+        except ValueError as exc:
+            return _fail(f"--as-of: {exc}")
+        as_of = moment.timestamp() if isinstance(moment, datetime) else moment
+
+    def work(log: EventLog) -> int:
+        stats = time_in_status(
+            log,
+            mode=args.mode,
+            job_key=args.job_key,
+            status_key=args.status_key,
+            time_key=args.time_key or None,
+            stuck_after=args.stuck_after,
+            as_of=as_of,
+        )
+        if args.format == "json":
+            text = json.dumps(stats.to_dict(), indent=2) + "\n"
+        elif args.format == "csv":
+            text = stats_csv(stats)
+        else:
+            text = "".join(stats_text(log.name, stats))
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return _report_input_errors(log.name, stats.input_errors)
+
+    return _run(args, args.file, work)
+
+
+def _plural(count: int, noun: str, nouns: str | None = None) -> str:
+    return f"{count} {noun if count == 1 else (nouns or noun + 's')}"
+
+
+def _seconds(value: float | None) -> str:
+    from jobfsm.processmap import format_seconds
+
+    return "-" if value is None else format_seconds(value)
+
+
+def stats_text(name: str, stats: Stats) -> Iterator[str]:
+    """The text report of ``jobfsm stats``: a table per status, per end, then open jobs."""
+    when = (
+        datetime.fromtimestamp(stats.as_of, UTC).isoformat().replace("+00:00", "Z")
+        if stats.as_of is not None
+        else "unknown"
+    )
+    kind = "exact" if stats.exact else "estimated (within 1%)"
+    yield (
+        f"{name}: {_plural(stats.jobs, 'job')}, {_plural(stats.events, 'event')}, "
+        f"{_plural(stats.unknown, 'unknown status', 'unknown statuses')}; "
+        f"{kind} nearest-rank percentiles; as of {when}\n\n"
+    )
+    width = max([len(str(s.status)) for s in stats.statuses] + [len("status")])
+    yield f"{'time in status':<{width}}  {'jobs':>6}  {'visits':>6}"
+    yield "".join(f"  {h:>8}" for h in ("p50", "p90", "p99", "max")) + "\n"
+    for row in stats.statuses:
+        cells = (row.p50, row.p90, row.p99, row.max)
+        yield f"{row.status!s:<{width}}  {row.jobs:>6}  {row.visits:>6}"
+        yield "".join(f"  {_seconds(c):>8}" for c in cells) + "\n"
+    yield f"\n{'total duration':<{width}}  {'jobs':>6}  {'':>6}  {'p50':>8}  {'p90':>8}\n"
+    for end in stats.terminals:
+        yield f"{end.status!s:<{width}}  {end.jobs:>6}  {'':>6}"
+        yield f"  {_seconds(end.p50):>8}  {_seconds(end.p90):>8}\n"
+    scope = (
+        f"idle for more than {_seconds(stats.stuck_after)}"
+        if stats.stuck_after is not None
+        else "not terminal"
+    )
+    yield f"\n{_plural(len(stats.open_jobs), 'job')} {scope}" + (":\n" if stats.open_jobs else "\n")
+    for job in stats.open_jobs:
+        yield f"  {job.job}  {job.status}  idle {_seconds(job.idle)}\n"
+
+
+def stats_csv(stats: Stats) -> str:
+    """The CSV report of ``jobfsm stats``: one table, a ``section`` column per kind of row."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["section", "status", "job", "jobs", "visits", "p50", "p90", "p99", "max",
+                     "idle"])  # fmt: skip
+
+    def num(value: float | None) -> str:
+        return "" if value is None else repr(value)
+
+    for s in stats.statuses:
+        writer.writerow(["status", s.status, "", s.jobs, s.visits, num(s.p50), num(s.p90),
+                         num(s.p99), num(s.max), ""])  # fmt: skip
+    for t in stats.terminals:
+        writer.writerow(["terminal", t.status, "", t.jobs, "", num(t.p50), num(t.p90), "", "", ""])
+    for j in stats.open_jobs:
+        writer.writerow(["open", j.status, j.job, "", "", "", "", "", "", num(j.idle)])
+    return out.getvalue()

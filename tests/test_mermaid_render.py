@@ -10,12 +10,24 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from jobfsm import DEFAULT_LIFECYCLE, CommandJob, EventSpec, Lifecycle, to_mermaid
+from jobfsm import (
+    DEFAULT_LIFECYCLE,
+    CommandJob,
+    EventSpec,
+    Lifecycle,
+    processmap,
+    read_jsonl,
+    timeline,
+    to_mermaid,
+)
 from tests.mermaid_render import render_mermaid
+
+EXAMPLES = str(Path(__file__).resolve().parents[1] / "examples")
 
 CUSTOM = Lifecycle(
     name='odd "names"',
@@ -35,6 +47,11 @@ CUSTOM = Lifecycle(
 )
 
 
+POLLED = EXAMPLES + "/events-polled.jsonl"
+CLEAN = EXAMPLES + "/events-clean.jsonl"
+CLEAN_JOBS = ["calm_otter_4kx9q2lz7m", "brave_heron_8c2mw5rt0v", "sunny_comet_5hj2p8n4wf"]
+
+
 def _job() -> CommandJob:
     job = CommandJob(command="x", name="run-42")
     for event in ("start", "prepare", "queue", "run", "lose_heartbeat", "resume", "finalize"):
@@ -50,6 +67,14 @@ DIAGRAMS: dict[str, Callable[[], tuple[str, set[str]]]] = {
     "job-full": lambda: (to_mermaid(job=_job(), full=True), {"Finalizing"}),
     "custom-grouped": lambda: (to_mermaid(CUSTOM), set(CUSTOM.states)),
     "custom-full": lambda: (to_mermaid(CUSTOM, full=True), set(CUSTOM.states)),
+    "process-map": lambda: (
+        processmap.to_mermaid(processmap.process_map(read_jsonl(POLLED))),
+        set(DEFAULT_LIFECYCLE.states) | {"3x inferred", "1x · median 1m · illegal"},
+    ),
+    "timeline-gantt": lambda: (
+        timeline.to_gantt(timeline.timelines(read_jsonl(CLEAN), CLEAN_JOBS)),
+        set(CLEAN_JOBS) | {"NotResponding", "Provisioning", "Completed"},
+    ),
 }
 
 
