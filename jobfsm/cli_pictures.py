@@ -10,19 +10,16 @@ picture or report, with the errors on stderr) and print no traceback.
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import os
 import re
 import sys
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from jobfsm.eventlog import EventLog, MalformedEvent
-    from jobfsm.stats import Stats
 
 __all__ = ["parse_duration", "register"]
 
@@ -265,7 +262,7 @@ def _timeline(args: argparse.Namespace, write_file: Writer) -> int:
 
 
 def _stats(args: argparse.Namespace) -> int:
-    from jobfsm.stats import time_in_status
+    from jobfsm.stats import stats_csv, stats_text, time_in_status
     from jobfsm.validate import _time_value
 
     as_of: float | None = None
@@ -291,73 +288,9 @@ def _stats(args: argparse.Namespace) -> int:
         elif args.format == "csv":
             text = stats_csv(stats)
         else:
-            text = "".join(stats_text(log.name, stats))
+            text = stats_text(stats, log.name)
         sys.stdout.write(text)
         sys.stdout.flush()
         return _report_input_errors(log.name, stats.input_errors)
 
     return _run(args, args.file, work)
-
-
-def _plural(count: int, noun: str, nouns: str | None = None) -> str:
-    return f"{count} {noun if count == 1 else (nouns or noun + 's')}"
-
-
-def _seconds(value: float | None) -> str:
-    from jobfsm.processmap import format_seconds
-
-    return "-" if value is None else format_seconds(value)
-
-
-def stats_text(name: str, stats: Stats) -> Iterator[str]:
-    """The text report of ``jobfsm stats``: a table per status, per end, then open jobs."""
-    when = (
-        datetime.fromtimestamp(stats.as_of, UTC).isoformat().replace("+00:00", "Z")
-        if stats.as_of is not None
-        else "unknown"
-    )
-    kind = "exact" if stats.exact else "estimated (within 1%)"
-    yield (
-        f"{name}: {_plural(stats.jobs, 'job')}, {_plural(stats.events, 'event')}, "
-        f"{_plural(stats.unknown, 'unknown status', 'unknown statuses')}; "
-        f"{kind} nearest-rank percentiles; as of {when}\n\n"
-    )
-    width = max([len(str(s.status)) for s in stats.statuses] + [len("status")])
-    yield f"{'time in status':<{width}}  {'jobs':>6}  {'visits':>6}"
-    yield "".join(f"  {h:>8}" for h in ("p50", "p90", "p99", "max")) + "\n"
-    for row in stats.statuses:
-        cells = (row.p50, row.p90, row.p99, row.max)
-        yield f"{row.status!s:<{width}}  {row.jobs:>6}  {row.visits:>6}"
-        yield "".join(f"  {_seconds(c):>8}" for c in cells) + "\n"
-    yield f"\n{'total duration':<{width}}  {'jobs':>6}  {'':>6}  {'p50':>8}  {'p90':>8}\n"
-    for end in stats.terminals:
-        yield f"{end.status!s:<{width}}  {end.jobs:>6}  {'':>6}"
-        yield f"  {_seconds(end.p50):>8}  {_seconds(end.p90):>8}\n"
-    scope = (
-        f"idle for more than {_seconds(stats.stuck_after)}"
-        if stats.stuck_after is not None
-        else "not terminal"
-    )
-    yield f"\n{_plural(len(stats.open_jobs), 'job')} {scope}" + (":\n" if stats.open_jobs else "\n")
-    for job in stats.open_jobs:
-        yield f"  {job.job}  {job.status}  idle {_seconds(job.idle)}\n"
-
-
-def stats_csv(stats: Stats) -> str:
-    """The CSV report of ``jobfsm stats``: one table, a ``section`` column per kind of row."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["section", "status", "job", "jobs", "visits", "p50", "p90", "p99", "max",
-                     "idle"])  # fmt: skip
-
-    def num(value: float | None) -> str:
-        return "" if value is None else repr(value)
-
-    for s in stats.statuses:
-        writer.writerow(["status", s.status, "", s.jobs, s.visits, num(s.p50), num(s.p90),
-                         num(s.p99), num(s.max), ""])  # fmt: skip
-    for t in stats.terminals:
-        writer.writerow(["terminal", t.status, "", t.jobs, "", num(t.p50), num(t.p90), "", "", ""])
-    for j in stats.open_jobs:
-        writer.writerow(["open", j.status, j.job, "", "", "", "", "", "", num(j.idle)])
-    return out.getvalue()

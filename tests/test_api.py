@@ -88,7 +88,8 @@ def test_picture_modules_are_pinned() -> None:
         "MapEdge", "ProcessMap", "format_seconds", "process_map", "render", "to_dot", "to_mermaid"
     }  # fmt: skip
     assert set(stats.__all__) == {
-        "OpenJob", "Stats", "StatusStats", "TerminalStats", "time_in_status"
+        "OpenJob", "Stats", "StatusStats", "TerminalStats", "stats_csv", "stats_text",
+        "time_in_status",
     }  # fmt: skip
     assert set(timeline.__all__) == {
         "TIMELINE_FORMATS", "Bar", "render", "timelines", "to_dot", "to_gantt"
