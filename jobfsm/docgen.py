@@ -3,7 +3,11 @@
 :func:`lifecycle_markdown` writes the status table, the event table and the
 Mermaid diagram of a lifecycle; :func:`refresh_markdown` replaces the marked
 sections of a Markdown text with freshly generated ones, so hand-written prose
-and generated tables live in the same file without drifting apart.
+and generated tables live in the same file without drifting apart. Sections
+about an event log name it in their markers
+(``<!-- processmap:examples/events.jsonl:start -->``, likewise ``stats`` and
+``timeline``; paths relative to the current directory) and hold its process
+map, its ``jobfsm stats`` report or the Mermaid timeline of all its jobs.
 
 ``python -m jobfsm.docgen FILE...`` refreshes files in place (atomically).
 """
@@ -16,12 +20,17 @@ import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 from jobfsm.diagram_groups import grouped_view
 from jobfsm.diagrams import to_mermaid
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Lifecycle
 
+if TYPE_CHECKING:
+    from jobfsm.eventlog import EventLog
+
 __all__ = [
+    "LOG_SECTIONS",
     "SECTIONS",
     "diagram_section",
     "lifecycle_markdown",
@@ -123,8 +132,55 @@ SECTIONS: dict[str, Callable[[Lifecycle], str]] = {
 }
 
 
+def _log(path: str) -> EventLog:
+    from jobfsm.eventlog import EventLog
+
+    fmt: Literal["jsonl", "csv"] = "csv" if path.lower().endswith(".csv") else "jsonl"
+    return EventLog(path, fmt, name=path)
+
+
+def processmap_section(path: str, lifecycle: Lifecycle = DEFAULT_LIFECYCLE) -> str:
+    """The process map of the log at *path*, as ``jobfsm diagram --log`` prints it."""
+    from jobfsm import processmap
+
+    pm = processmap.process_map(
+        _log(path), lifecycle, title=f"{os.path.basename(path)}: process map"
+    )
+    return f"```mermaid\n{processmap.to_mermaid(pm)}```\n"
+
+
+def stats_section(path: str, lifecycle: Lifecycle = DEFAULT_LIFECYCLE) -> str:
+    """The ``jobfsm stats`` report of the log at *path*, as a console block."""
+    from jobfsm.stats import stats_text, time_in_status
+
+    report = stats_text(time_in_status(_log(path), lifecycle), path)
+    return f"```console\n$ jobfsm stats {path}\n{report}```\n"
+
+
+def timeline_section(path: str, lifecycle: Lifecycle = DEFAULT_LIFECYCLE) -> str:
+    """The Mermaid timeline of every job of the log at *path*, in order of appearance."""
+    from jobfsm import timeline
+    from jobfsm.logscan import LogScan
+
+    scan = LogScan(_log(path), lifecycle)
+    for _ in scan:
+        pass
+    bars = timeline.timelines(_log(path), list(scan.jobs), lifecycle)
+    title = f"{os.path.basename(path)}: timeline"
+    return f"```mermaid\n{timeline.to_gantt(bars, lifecycle, title=title)}```\n"
+
+
+#: Marker name -> generator of a section about the event log named in the marker.
+LOG_SECTIONS: dict[str, Callable[[str, Lifecycle], str]] = {
+    "processmap": processmap_section,
+    "stats": stats_section,
+    "timeline": timeline_section,
+}
+
+
 def refresh_markdown(text: str, lifecycle: Lifecycle = DEFAULT_LIFECYCLE) -> str:
-    """Replace every ``<!-- NAME:start -->``/``<!-- NAME:end -->`` section of :data:`SECTIONS`.
+    """Replace every ``<!-- NAME:start -->``/``<!-- NAME:end -->`` section of :data:`SECTIONS`,
+    and every ``<!-- NAME:FILE:start -->`` section of :data:`LOG_SECTIONS`.
 
     Text outside the markers is kept byte for byte; a file without markers is
     returned unchanged.
@@ -141,6 +197,15 @@ def refresh_markdown(text: str, lifecycle: Lifecycle = DEFAULT_LIFECYCLE) -> str
             return match.group(1) + content + match.group(2)
 
         text = pattern.sub(fill, text)
+    for name, make in LOG_SECTIONS.items():
+        pattern = re.compile(
+            rf"(<!-- {name}:([^\n]+?):start -->\n).*?(<!-- {name}:\2:end -->)", re.DOTALL
+        )
+
+        def fill_log(match: re.Match[str], make: Callable[[str, Lifecycle], str] = make) -> str:
+            return match.group(1) + make(match.group(2), lifecycle) + match.group(3)
+
+        text = pattern.sub(fill_log, text)
     return text
 
 

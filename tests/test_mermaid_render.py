@@ -78,6 +78,23 @@ DIAGRAMS: dict[str, Callable[[], tuple[str, set[str]]]] = {
 }
 
 
+def _doc_blocks() -> dict[str, Callable[[], tuple[str, set[str]]]]:
+    """Every ```mermaid block of README.md and docs/*.md (GitHub renders them)."""
+    import re
+
+    root = Path(EXAMPLES).parent
+    blocks = {}
+    for path in sorted([root / "README.md", *(root / "docs").glob("*.md")]):
+        found = re.findall(r"```mermaid\n(.*?)```", path.read_text(encoding="utf-8"), re.DOTALL)
+        for number, text in enumerate(found, 1):
+            name = f"{path.relative_to(root).as_posix()}#{number}"
+            blocks[name] = lambda text=text: (text, set())
+    return blocks
+
+
+DIAGRAMS.update(_doc_blocks())
+
+
 @pytest.fixture(scope="module")
 def rendered() -> dict[str, tuple[dict[str, Any], set[str]]]:
     """Every diagram of DIAGRAMS, plus a broken one, rendered in one browser run."""
