@@ -11,6 +11,7 @@ the records they carry), ``validate`` and
 
 from jobfsm.diagrams import render, to_dot, to_mermaid
 from jobfsm.errors import (
+    AsyncObserverError,
     DiagramFormatError,
     DiagramRenderError,
     EventLogError,
@@ -26,15 +27,19 @@ from jobfsm.errors import (
     JobFileSyntaxError,
     JobFSMError,
     JobNotFoundError,
+    JobRunError,
     JobStoreError,
     LifecycleDefinitionError,
     ReadOnlyAttributeError,
     StreamNotWritableError,
+    TimeWentBackwardsError,
     UnknownEventError,
     UnknownStatusError,
+    UnreachableStatusError,
     UnsafeTagError,
 )
 from jobfsm.eventlog import EventLog, MalformedEvent, read_csv, read_jsonl
+from jobfsm.heartbeat import HeartbeatMonitor
 from jobfsm.job import CommandJob, GenericJob, Job, PipelineJob, SweepJob
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Edge, EventSpec, JobStatus, Lifecycle
 from jobfsm.machine import (
@@ -52,6 +57,7 @@ from jobfsm.yamlio import load_job
 
 __all__ = [
     "DEFAULT_LIFECYCLE",
+    "AsyncObserverError",
     "CommandJob",
     "DiagramFormatError",
     "DiagramRenderError",
@@ -62,6 +68,7 @@ __all__ = [
     "Gap",
     "GenericJob",
     "GraphvizNotFoundError",
+    "HeartbeatMonitor",
     "HistoryEntry",
     "IllegalTransitionError",
     "InvalidHistoryError",
@@ -75,6 +82,7 @@ __all__ = [
     "JobFileStructureError",
     "JobFileSyntaxError",
     "JobNotFoundError",
+    "JobRunError",
     "JobService",
     "JobServiceType",
     "JobStatus",
@@ -91,8 +99,10 @@ __all__ = [
     "StreamNotWritableError",
     "SweepJob",
     "SystemData",
+    "TimeWentBackwardsError",
     "UnknownEventError",
     "UnknownStatusError",
+    "UnreachableStatusError",
     "UnsafeTagError",
     "Violation",
     "add_observer",

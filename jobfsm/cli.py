@@ -70,6 +70,10 @@ def _build_parser() -> _Parser:
     diagram.add_argument("-o", "--output", metavar="FILE", default=None)
     diagram.set_defaults(handler=_diagram)
     cli_pictures.register(sub, diagram, _diagram, _write_atomically)
+
+    from jobfsm.cli_run import add_commands  # run, status, history (cli_run imports this module)
+
+    add_commands(sub)
     return parser
 
 
