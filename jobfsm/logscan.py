@@ -10,7 +10,8 @@ per job, never the events, so memory grows with the jobs, not the log.
 Changes are judged like validation judges them: a repeated status is no
 change; an unknown status is counted and set aside; after an illegal change
 the job goes on from the status actually seen. In ``observed`` mode a change
-that skips statuses is legal and names them (the lifecycle's shortest path).
+that skips statuses is legal and names them, by the rule every observed
+status follows (:meth:`~jobfsm.lifecycle.Lifecycle.observe_steps`).
 """
 
 from __future__ import annotations
@@ -177,8 +178,9 @@ class LogScan:
             elif dest in successors[source]:
                 kind = "edge"
             elif observed and dest in reachable[source]:
+                # The lifecycle's one rule for observed statuses names the skipped ones.
                 kind = "skipped"
-                skipped = lifecycle.shortest_path(source, dest) or ()
+                skipped = tuple(status for _, status in lifecycle.observe_steps(source, dest)[:-1])
             else:
                 kind = "illegal"
             yield Change(job, source, dest, kind, skipped, state.entered, at, line)
