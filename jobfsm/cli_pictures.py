@@ -63,6 +63,9 @@ def register(
     def diagram_handler(args: argparse.Namespace) -> int:
         if args.log is None:
             return draw_lifecycle(args)
+        if args.job or args.full:
+            option = "--job" if args.job else "--full"
+            return _fail(f"{option} draws the lifecycle; it cannot be combined with --log")
         return _process_map(args, write_file)
 
     diagram.set_defaults(handler=diagram_handler)

@@ -132,3 +132,12 @@ def test_timeline_formats(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     out = tmp_path / "t.svg"
     assert main(["timeline", log, "--job", job, "-o", str(out)]) == EXIT_OK
     assert job in out.read_text()
+
+
+def test_log_cannot_be_combined_with_lifecycle_options(capsys: pytest.CaptureFixture[str]) -> None:
+    """--log with --job or --full is a usage error (exit 2), not a silent choice."""
+    log = str(EXAMPLES / "events-polled.jsonl")
+    assert main(["diagram", "--log", log, "--full"]) == EXIT_INPUT_ERROR
+    assert "--full draws the lifecycle" in capsys.readouterr().err
+    assert main(["diagram", "--log", log, "--job", "x.yml"]) == EXIT_INPUT_ERROR
+    assert "--job draws the lifecycle" in capsys.readouterr().err

@@ -15,7 +15,7 @@ from jobfsm import DEFAULT_LIFECYCLE, DiagramFormatError, JobStatus, read_csv, r
 from jobfsm.logscan import LogScan
 from jobfsm.processmap import format_seconds, process_map, render, to_dot, to_mermaid
 from tests.conftest import needs_program
-from tests.test_stats import logs
+from tests.strategies import logs
 
 EXAMPLES = str(Path(__file__).resolve().parents[1] / "examples")
 
