@@ -35,7 +35,10 @@ __all__ = [
     "diagram_section",
     "lifecycle_markdown",
     "mermaid_block",
+    "processmap_section",
     "refresh_markdown",
+    "stats_section",
+    "timeline_section",
 ]
 
 
