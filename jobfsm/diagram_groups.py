@@ -249,6 +249,9 @@ def _label(lifecycle: Lifecycle, members: frozenset[Status]) -> str:
         if members == states:
             return name
     order: dict[str, int] = {s: i for i, s in enumerate(lifecycle.statuses)}
+    listed = sorted(members, key=order.__getitem__)
+    if len(listed) <= 3:
+        return " or ".join(listed)
     for name, states in named:
         missing = sorted((s for s in states if s not in members), key=order.__getitem__)
         if members < states and len(missing) <= 2:
@@ -257,7 +260,4 @@ def _label(lifecycle: Lifecycle, members: frozenset[Status]) -> str:
         extra = sorted((s for s in members if s not in states), key=order.__getitem__)
         if states and states < members and len(extra) <= 2:
             return f"{name} or {' or '.join(extra)}"
-    first = sorted(members, key=order.__getitem__)
-    if len(first) <= 3:
-        return " or ".join(first)
-    return f"{first[0]} … {first[-1]} ({len(first)} statuses)"
+    return f"{listed[0]} … {listed[-1]} ({len(listed)} statuses)"
