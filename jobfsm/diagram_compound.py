@@ -213,7 +213,7 @@ def grouped_dot(lifecycle: Lifecycle | None = None, job: Job | None = None) -> s
             fill, stroke, text = _STYLES[kind]
             values.update(fillcolor=fill, color=stroke, fontcolor=text)
         if state in graph.lifecycle.terminal:
-            values["shape"] = "doublecircle"
+            values["peripheries"] = "2"  # a double border: compact on the bottom rank
         if state in spine:
             values["group"] = "spine"
         if kind in ("visited", "current"):
