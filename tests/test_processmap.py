@@ -133,3 +133,43 @@ def test_format_seconds_reads_well() -> None:
     assert [format_seconds(x) for x in (0.25, 45, 60, 90, 3600, 3725, 90000)] == [
         "0.25s", "45s", "1m", "1m30s", "1h00m", "1h02m", "1d01h"
     ]  # fmt: skip
+
+
+def test_a_custom_lifecycle_is_mapped_with_its_own_statuses() -> None:
+    """process_map, time_in_status and timelines take the lifecycle the log follows."""
+    from jobfsm import EventSpec, Lifecycle
+    from jobfsm.stats import time_in_status
+    from jobfsm.timeline import timelines
+
+    batch = Lifecycle(
+        name="batch",
+        states=["new", "running", "held", "done", "failed"],
+        initial="new",
+        terminal=["done", "failed"],
+        active=["running"],
+        attention=["held"],
+        events=[
+            EventSpec("go", "new", "running"),
+            EventSpec("hold", "running", "held"),
+            EventSpec("release", "held", "running"),
+            EventSpec("finish", "running", "done"),
+            EventSpec("fail", ["new", "running", "held"], "failed"),
+        ],
+    )
+    rows = [
+        {"job": "a", "status": "new", "time": 0},
+        {"job": "a", "status": "held", "time": 10},  # new -> held skips running
+        {"job": "a", "status": "done", "time": 30},  # held -> done skips running
+        {"job": "b", "status": "running", "time": 5},
+        {"job": "b", "status": "new", "time": 6},  # illegal
+    ]
+    pm = process_map(rows, batch)
+    found = {(str(e.source), str(e.dest)): (e.observed, e.inferred, e.legal) for e in pm.edges}
+    assert found[("new", "running")] == (0, 1, True)
+    assert found[("held", "running")] == (0, 1, True)
+    assert found[("running", "new")] == (1, 0, False)
+    stats = time_in_status(rows, batch)
+    assert [(str(t.status), t.jobs, t.p50) for t in stats.terminals] == [
+        ("done", 1, 30.0), ("failed", 0, None)
+    ]  # fmt: skip
+    assert [str(b.status) for b in timelines(rows, ["a"], batch)["a"]] == ["new", "held", "done"]
