@@ -246,7 +246,7 @@ def grouped_dot(lifecycle: Lifecycle | None = None, job: Job | None = None) -> s
     steps = _steps(view, graph)
     for index, arrow in enumerate(view.arrows):
         lines.append(_dot_arrow(view, arrow, steps.get(index, []), clusters, dim=job is not None))
-    lines.extend(_dot_legend(fresh))
+    lines.append(_dot_legend(fresh("legend"), job=job is not None))
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -260,7 +260,8 @@ def _dot_arrow(
         values.update(ltail=clusters[source.key], **{"class": "group-exit"})
         source = _anchor(view, source, last=True)
     if isinstance(dest, Group):
-        values.update(lhead=clusters[dest.key], **{"class": "group-entry"})
+        # An external label: Graphviz places a plain one as if the arrow were not clipped.
+        values = {"xlabel": values["label"], "lhead": clusters[dest.key], "class": "group-entry"}
         dest = _anchor(view, dest, last=False)
     if arrow.spine:
         values.update(weight="10", penwidth="2")
@@ -274,37 +275,27 @@ def _dot_arrow(
     return f"    {_dot_quote(str(source))} -> {_dot_quote(str(dest))} [{_dot_attrs(values)}];"
 
 
-def _dot_legend(fresh: object) -> Iterator[str]:
-    """A legend cluster: one sample node per style, and what the boxes and arrows mean."""
-    assert callable(fresh)
-    q = _dot_quote
-    yield f"    subgraph {q(fresh('cluster_legend'))} {{"
-    yield (
-        "        "
-        + "graph ["
-        + _dot_attrs({"label": "Legend", "style": "rounded", "color": "#bbbbbb", "class": "legend"})
-        + "];"
-    )
-    previous = None
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _dot_legend(name: str, *, job: bool) -> str:
+    """The legend: one node whose HTML-like table shows each style and what arrows mean."""
+    rows = ['<TR><TD BORDER="0"><B>Legend</B></TD></TR>']
     for kind, text in LEGEND:
         fill, stroke, colour = _STYLES[kind]
-        name = fresh(f"legend_{kind}")
-        values = {
-            "label": text,
-            "fillcolor": fill,
-            "color": stroke,
-            "fontcolor": colour,
-            "fontsize": "10",
-            "class": f"legend {kind}",
-        }
-        if kind == "terminal":
-            values["peripheries"] = "2"  # the double border of terminal statuses, smaller
-        yield f"        {q(name)} [{_dot_attrs(values)}];"
-        if previous is not None:
-            yield f'        {q(previous)} -> {q(name)} [style="invis"];'
-        previous = name
-    note = fresh("legend_arrows")
-    values = {"label": _ARROW_NOTE, "shape": "plaintext", "fontsize": "10", "class": "legend"}
-    yield f"        {q(note)} [{_dot_attrs(values)}];"
-    yield f'        {q(str(previous))} -> {q(note)} [style="invis"];'
-    yield "    }"
+        rows.append(
+            f'<TR><TD BGCOLOR="{fill}" COLOR="{stroke}"><FONT COLOR="{colour}">'
+            f"{_html(text)}</FONT></TD></TR>"
+        )
+    notes = ["bold arrows: the main line", _ARROW_NOTE]
+    if job:
+        notes.append("green arrows: the job's steps, numbered; grey: not taken")
+    rows.extend(f'<TR><TD BORDER="0">{_html(note)}</TD></TR>' for note in notes)
+    table = (
+        '<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="3" CELLPADDING="4">'
+        + "".join(rows)
+        + "</TABLE>"
+    )
+    values = _dot_attrs({"shape": "plaintext", "fontsize": "10", "class": "legend"})
+    return f"    {_dot_quote(name)} [{values}, label=<{table}>];"
