@@ -5,7 +5,7 @@ per responsibility: ``lifecycle`` (the lifecycle value), ``machine`` (the
 shared transitions machine), ``job`` and ``services`` (attrs job classes and
 the records they carry), ``validate`` and
 ``eventlog`` (checking observed statuses), ``yamlio`` (job files), ``store``
-(durable SQLite store), ``diagrams`` and ``docgen`` (pictures and tables),
+(durable job stores: SQLite, PostgreSQL), ``diagrams`` and ``docgen`` (pictures and tables),
 ``cli`` (the command line) and ``errors`` (every exception).
 """
 
@@ -30,17 +30,21 @@ from jobfsm.errors import (
     JobRunError,
     JobStoreError,
     LifecycleDefinitionError,
+    NoWorkingDirectoryError,
     ReadOnlyAttributeError,
     StreamNotWritableError,
     TimeWentBackwardsError,
+    TransitionIdReusedError,
     UnknownEventError,
+    UnknownJobTypeError,
     UnknownStatusError,
     UnreachableStatusError,
     UnsafeTagError,
+    VersionConflictError,
 )
 from jobfsm.eventlog import EventLog, MalformedEvent, read_csv, read_jsonl
 from jobfsm.heartbeat import HeartbeatMonitor
-from jobfsm.job import CommandJob, GenericJob, Job, PipelineJob, SweepJob
+from jobfsm.job import CommandJob, GenericJob, Job, PipelineJob, SweepJob, allow_job_type, job_types
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Edge, EventSpec, JobStatus, Lifecycle
 from jobfsm.machine import (
     HistoryEntry,
@@ -51,12 +55,13 @@ from jobfsm.machine import (
 )
 from jobfsm.names import generate_name
 from jobfsm.services import JobService, JobServiceType, SystemData
-from jobfsm.store import JobStore
+from jobfsm.store import Applied, JobRow, JobStore
 from jobfsm.validate import Gap, Reason, Report, Violation, validate_events, validate_trace
 from jobfsm.yamlio import load_job
 
 __all__ = [
     "DEFAULT_LIFECYCLE",
+    "Applied",
     "AsyncObserverError",
     "CommandJob",
     "DiagramFormatError",
@@ -82,6 +87,7 @@ __all__ = [
     "JobFileStructureError",
     "JobFileSyntaxError",
     "JobNotFoundError",
+    "JobRow",
     "JobRunError",
     "JobService",
     "JobServiceType",
@@ -91,6 +97,7 @@ __all__ = [
     "Lifecycle",
     "LifecycleDefinitionError",
     "MalformedEvent",
+    "NoWorkingDirectoryError",
     "Observer",
     "PipelineJob",
     "ReadOnlyAttributeError",
@@ -100,13 +107,18 @@ __all__ = [
     "SweepJob",
     "SystemData",
     "TimeWentBackwardsError",
+    "TransitionIdReusedError",
     "UnknownEventError",
+    "UnknownJobTypeError",
     "UnknownStatusError",
     "UnreachableStatusError",
     "UnsafeTagError",
+    "VersionConflictError",
     "Violation",
     "add_observer",
+    "allow_job_type",
     "generate_name",
+    "job_types",
     "load_job",
     "read_csv",
     "read_jsonl",

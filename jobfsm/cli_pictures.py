@@ -203,6 +203,11 @@ def _report_input_errors(name: str, errors: tuple[MalformedEvent, ...] | list[An
 def _output(args: argparse.Namespace, data: bytes, write_file: Writer) -> int:
     """Write *data* to ``-o FILE`` (atomically) or stdout; refuse PNG to a terminal."""
     if args.output is not None:
+        from jobfsm.cli_diagram import _not_a_regular_file
+
+        refusal = _not_a_regular_file(args.output)
+        if refusal:
+            return _fail(f"{args.output}: {refusal}")
         write_file(args.output, data)
         return _EXIT_OK
     if sys.stdout is None:
@@ -215,12 +220,23 @@ def _output(args: argparse.Namespace, data: bytes, write_file: Writer) -> int:
     return _EXIT_OK
 
 
-def _picture_format(args: argparse.Namespace) -> str:
+def _picture_format(args: argparse.Namespace) -> str | None:
+    """``--format``, else the ``-o`` suffix's format (Mermaid for stdout or no suffix);
+    ``None`` for a suffix no picture is written as (``.jpg``)."""
     if args.format:
         return str(args.format)
     if args.output is None:
         return "mermaid"
-    return _SUFFIXES.get(os.path.splitext(args.output)[1].lower(), "mermaid")
+    suffix = os.path.splitext(args.output)[1].lower()
+    return _SUFFIXES.get(suffix) if suffix else "mermaid"
+
+
+def _bad_suffix(args: argparse.Namespace) -> int:
+    suffix = os.path.splitext(args.output)[1]
+    return _fail(
+        f"{args.output}: cannot draw a {suffix} file; use a suffix "
+        f"{'/'.join(_SUFFIXES)} or pass --format (mermaid, dot, svg or png)"
+    )
 
 
 # -- the commands --------------------------------------------------------------------
@@ -229,8 +245,11 @@ def _picture_format(args: argparse.Namespace) -> str:
 def _process_map(args: argparse.Namespace, write_file: Writer) -> int:
     from jobfsm import processmap
 
+    fmt = _picture_format(args)
+    if fmt is None:
+        return _bad_suffix(args)
+
     def work(log: EventLog) -> int:
-        fmt = _picture_format(args)
         pm = processmap.process_map(
             log,
             mode=args.mode,
@@ -248,6 +267,10 @@ def _process_map(args: argparse.Namespace, write_file: Writer) -> int:
 def _timeline(args: argparse.Namespace, write_file: Writer) -> int:
     from jobfsm import timeline
 
+    fmt = _picture_format(args)
+    if fmt is None:
+        return _bad_suffix(args)
+
     def work(log: EventLog) -> int:
         bars = timeline.timelines(
             log,
@@ -258,7 +281,7 @@ def _timeline(args: argparse.Namespace, write_file: Writer) -> int:
             time_key=args.time_key,
         )
         title = f"{os.path.basename(log.name)}: timeline"
-        data = timeline.render(bars, _picture_format(args), title=title)
+        data = timeline.render(bars, fmt, title=title)
         return max(_output(args, data, write_file), _report_input_errors(log.name, log.errors))
 
     return _run(args, args.file, work)

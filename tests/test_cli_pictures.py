@@ -141,3 +141,16 @@ def test_log_cannot_be_combined_with_lifecycle_options(capsys: pytest.CaptureFix
     assert "--full draws the lifecycle" in capsys.readouterr().err
     assert main(["diagram", "--log", log, "--job", "x.yml"]) == EXIT_INPUT_ERROR
     assert "--job draws the lifecycle" in capsys.readouterr().err
+
+
+def test_output_suffix_and_kind_are_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """-o x.jpg is refused like for the lifecycle diagram, and so is -o on a folder."""
+    log = str(EXAMPLES / "events-polled.jsonl")
+    assert main(["diagram", "--log", log, "-o", str(tmp_path / "map.jpg")]) == EXIT_INPUT_ERROR
+    assert "cannot draw a .jpg file" in capsys.readouterr().err
+    folder = tmp_path / "taken.mmd"
+    folder.mkdir()
+    assert main(["timeline", log, "--job", "calm_otter_4kx9q2lz7m", "-o", str(folder)]) == 2
+    assert "is a folder" in capsys.readouterr().err
