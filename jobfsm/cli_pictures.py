@@ -53,7 +53,7 @@ def register(
     diagram.add_argument(
         "--full",
         action="store_true",
-        help="one arrow per (source, destination) pair instead of the grouped view",
+        help="one arrow per (source, destination) pair instead of the grouped view (default: off)",
     )
     diagram.add_argument(
         "--log", metavar="FILE", default=None, help="draw the process map of an event log"
@@ -72,7 +72,9 @@ def register(
 
     stats = sub.add_parser("stats", help="time in status, durations and stuck jobs of a log")
     _log_options(stats, with_file=True)
-    stats.add_argument("--format", choices=("text", "json", "csv"), default="text")
+    stats.add_argument(
+        "--format", choices=("text", "json", "csv"), default="text", help="report format"
+    )
     stats.add_argument(
         "--stuck-after",
         metavar="DURATION",
@@ -91,21 +93,49 @@ def register(
     timeline = sub.add_parser("timeline", help="one bar per status of some jobs of a log")
     _log_options(timeline, with_file=True)
     timeline.add_argument(
-        "--job", dest="jobs", metavar="NAME", action="append", required=True, help="repeatable"
+        "--job",
+        dest="jobs",
+        metavar="NAME",
+        action="append",
+        required=True,
+        help="a job of the log to draw (repeat for several)",
     )
-    timeline.add_argument("--format", choices=_PICTURE_FORMATS, default=None)
-    timeline.add_argument("-o", "--output", metavar="FILE", default=None)
+    timeline.add_argument(
+        "--format",
+        choices=_PICTURE_FORMATS,
+        default=None,
+        help="output format (default: from the -o suffix .mmd/.dot/.gv/.svg/.png, else mermaid)",
+    )
+    timeline.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        default=None,
+        help="write to FILE, atomically; a new name or a regular file only (default: stdout)",
+    )
     timeline.set_defaults(handler=lambda args: _timeline(args, write_file))
 
 
 def _log_options(parser: argparse.ArgumentParser, *, with_file: bool) -> None:
+    """The event-log options of ``validate``, for the commands that read a log."""
     if with_file:
         parser.add_argument("file", help="event log (JSON Lines or CSV), or - for stdin")
-    parser.add_argument("--mode", choices=("strict", "observed"), default="observed")
-    parser.add_argument("--input-format", choices=("jsonl", "csv"), default=None)
-    parser.add_argument("--job-key", default="job")
-    parser.add_argument("--status-key", default="status")
-    parser.add_argument("--time-key", default="time")
+    parser.add_argument(
+        "--mode",
+        choices=("strict", "observed"),
+        default="observed",
+        help="observed: a change may skip statuses (drawn as inferred); "
+        "strict: a change that is not an edge is illegal",
+    )
+    parser.add_argument(
+        "--input-format",
+        choices=("jsonl", "csv"),
+        default=None,
+        help="log format (default: from the suffix .jsonl/.ndjson/.json/.csv; stdin: jsonl)",
+    )
+    parser.add_argument("--job-key", default="job", help="field naming the job")
+    parser.add_argument("--status-key", default="status", help="field holding the status")
+    parser.add_argument("--time-key", default="time", help="field holding the time, if any")
 
 
 _DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)d)?(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?"
