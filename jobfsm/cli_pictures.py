@@ -18,8 +18,11 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any, Literal
 
+from jobfsm.cli_lifecycles import LifecycleOptionError, add_lifecycle_option, lifecycle_from_args
+
 if TYPE_CHECKING:
     from jobfsm.eventlog import EventLog, MalformedEvent
+    from jobfsm.lifecycle import Lifecycle
 
 __all__ = ["parse_duration", "register"]
 
@@ -88,6 +91,7 @@ def register(
         default=None,
         help="measure idleness up to TIME (ISO-8601 or seconds; default: the log's latest)",
     )
+    add_lifecycle_option(stats)
     stats.set_defaults(handler=_stats)
 
     timeline = sub.add_parser("timeline", help="one bar per status of some jobs of a log")
@@ -113,6 +117,7 @@ def register(
         default=None,
         help="write to FILE, atomically; a new name or a regular file only (default: stdout)",
     )
+    add_lifecycle_option(timeline)
     timeline.set_defaults(handler=lambda args: _timeline(args, write_file))
 
 
@@ -202,13 +207,18 @@ def _events(args: argparse.Namespace, file: str) -> Iterator[EventLog]:
             stream.close()
 
 
-def _run(args: argparse.Namespace, file: str, work: Callable[[EventLog], int]) -> int:
-    """Open the log, run *work* on it, and turn input and reading errors into exit 2."""
+def _run(args: argparse.Namespace, file: str, work: Callable[[EventLog, Lifecycle], int]) -> int:
+    """Open the log, run *work* on it with the ``--lifecycle`` (Azure ML's by default),
+    and turn option, input and reading errors into exit 2."""
     from jobfsm.errors import JobFSMError
 
     try:
+        lifecycle, _ = lifecycle_from_args(args)
+    except LifecycleOptionError as exc:
+        return _fail(str(exc))
+    try:
         for log in _events(args, file):
-            return work(log)
+            return work(log, lifecycle)
     except _InputError as exc:
         return _fail(str(exc))
     except (JobFSMError, KeyError) as exc:
@@ -279,9 +289,10 @@ def _process_map(args: argparse.Namespace, write_file: Writer) -> int:
     if fmt is None:
         return _bad_suffix(args)
 
-    def work(log: EventLog) -> int:
+    def work(log: EventLog, lifecycle: Lifecycle) -> int:
         pm = processmap.process_map(
             log,
+            lifecycle,
             mode=args.mode,
             job_key=args.job_key,
             status_key=args.status_key,
@@ -301,17 +312,18 @@ def _timeline(args: argparse.Namespace, write_file: Writer) -> int:
     if fmt is None:
         return _bad_suffix(args)
 
-    def work(log: EventLog) -> int:
+    def work(log: EventLog, lifecycle: Lifecycle) -> int:
         bars = timeline.timelines(
             log,
             args.jobs,
+            lifecycle,
             mode=args.mode,
             job_key=args.job_key,
             status_key=args.status_key,
             time_key=args.time_key,
         )
         title = f"{os.path.basename(log.name)}: timeline"
-        data = timeline.render(bars, fmt, title=title)
+        data = timeline.render(bars, fmt, lifecycle, title=title)
         return max(_output(args, data, write_file), _report_input_errors(log.name, log.errors))
 
     return _run(args, args.file, work)
@@ -329,9 +341,10 @@ def _stats(args: argparse.Namespace) -> int:
             return _fail(f"--as-of: {exc}")
         as_of = moment.timestamp() if isinstance(moment, datetime) else moment
 
-    def work(log: EventLog) -> int:
+    def work(log: EventLog, lifecycle: Lifecycle) -> int:
         stats = time_in_status(
             log,
+            lifecycle,
             mode=args.mode,
             job_key=args.job_key,
             status_key=args.status_key,

@@ -1,7 +1,8 @@
 """Walk an event log job by job and yield each status change, with its times.
 
 The pictures of a log (the process map, time in status, timelines) all need
-the same thing: for every job, each change from one known status to the next,
+the same thing: for every job, each change from one known status (or an alias
+of one, as the lifecycle defines them) to the next,
 when it happened, and whether the lifecycle allows it. :class:`LogScan` reads
 the rows an :class:`~jobfsm.eventlog.EventLog` yields (with the same keys and
 time rules as :func:`~jobfsm.validate.validate_events`) and keeps a few values
@@ -129,6 +130,7 @@ class LogScan:
         reachable = lifecycle.reachable
         observed = self.mode == "observed"
         bits = {s: 1 << i for i, s in enumerate(lifecycle.statuses)}
+        aliases = {a: lifecycle.status(s) for a, s in lifecycle.aliases.items()}
         job_key, status_key, time_key = self.keys
         errors = self.input_errors
         for line, row in _numbered(self.source):
@@ -166,8 +168,11 @@ class LogScan:
             try:
                 dest = lifecycle.status_enum(raw)
             except ValueError:
-                self.unknown += 1
-                continue
+                alias = aliases.get(raw)
+                if alias is None:
+                    self.unknown += 1
+                    continue
+                dest = alias  # another spelling of a status, read as validation reads it
             source = state.status
             if dest is source:
                 continue

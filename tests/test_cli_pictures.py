@@ -154,3 +154,26 @@ def test_output_suffix_and_kind_are_checked(
     folder.mkdir()
     assert main(["timeline", log, "--job", "calm_otter_4kx9q2lz7m", "-o", str(folder)]) == 2
     assert "is a folder" in capsys.readouterr().err
+
+
+def test_pictures_follow_the_lifecycle_option(capsys: pytest.CaptureFixture[str]) -> None:
+    """--lifecycle NAME reads a profile's log in its own statuses, aliases included."""
+    slurm = str(EXAMPLES / "profiles" / "slurm.jsonl")
+    assert main(["stats", slurm, "--lifecycle", "slurm", "--format", "json"]) == EXIT_OK
+    data = json.loads(capsys.readouterr().out)
+    assert data["unknown_statuses"] == 0  # "PD" is read as PENDING, like validate reads it
+    assert {s["status"] for s in data["statuses"]} >= {"PENDING", "RUNNING", "COMPLETED"}
+    assert main(["stats", slurm, "--format", "json"]) == EXIT_OK  # Azure ML: all unknown
+    assert json.loads(capsys.readouterr().out)["unknown_statuses"] == data["events"]
+    assert main(["diagram", "--log", slurm, "--lifecycle", "slurm"]) == EXIT_OK
+    assert "PENDING<br/>5 entered" in capsys.readouterr().out  # one job was requeued
+    assert main(["timeline", slurm, "--lifecycle", "slurm", "--job", "4711"]) == EXIT_OK
+    assert "section 4711" in capsys.readouterr().out
+
+
+def test_an_unknown_lifecycle_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    """An unknown --lifecycle is one line naming the built-in profiles (exit 2)."""
+    log = str(EXAMPLES / "events-polled.jsonl")
+    for command in (["stats", log], ["diagram", "--log", log], ["timeline", log, "--job", "x"]):
+        assert main([*command, "--lifecycle", "nosuch"]) == EXIT_INPUT_ERROR
+        assert "no lifecycle named 'nosuch'" in capsys.readouterr().err
