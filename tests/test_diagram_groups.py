@@ -298,3 +298,17 @@ def test_dot_job_view_dims_the_arrows_not_taken() -> None:
     assert len(path) == 6
     assert all(e["color"] == "#c4c4c4" for e in drawn if e.get("class") != "path")
     assert graph["label"] == "run-7: Completed after 6 events"
+
+
+def test_every_built_in_profile_gets_the_grouped_view() -> None:
+    """Each vendor profile keeps every edge behind one arrow; none draws more than its pairs."""
+    from jobfsm.profiles import names, resolve
+
+    saved = 0
+    for name in names():
+        lifecycle = resolve(name)
+        view = check_view(lifecycle)
+        pairs = len({(e.source, e.dest) for e in lifecycle.edges})
+        assert len(view.arrows) <= pairs, name
+        saved += pairs - len(view.arrows)
+    assert saved > 0
