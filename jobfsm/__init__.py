@@ -1,7 +1,9 @@
 """jobfsm: a run-status state machine engine for Azure ML style jobs.
 
 The public API is re-exported here; the implementation lives in one module
-per responsibility: ``lifecycle`` (the lifecycle value), ``machine`` (the
+per responsibility: ``lifecycle`` (the lifecycle value), ``lifecycle_file``
+and ``profiles`` (lifecycles as files, built-in service profiles),
+``mapping`` (statuses in another lifecycle's terms), ``machine`` (the
 shared transitions machine), ``job`` and ``services`` (attrs job classes and
 the records they carry), ``validate``, ``eventlog`` and ``columnar``
 (checking observed statuses in lists, JSON Lines, CSV, Parquet and Arrow),
@@ -33,6 +35,7 @@ from jobfsm.errors import (
     JobRunError,
     JobStoreError,
     LifecycleDefinitionError,
+    LifecycleFileError,
     MissingExtraError,
     NoWorkingDirectoryError,
     ReadOnlyAttributeError,
@@ -41,6 +44,7 @@ from jobfsm.errors import (
     TransitionIdReusedError,
     UnknownEventError,
     UnknownJobTypeError,
+    UnknownProfileError,
     UnknownStatusError,
     UnreachableStatusError,
     UnsafeTagError,
@@ -57,14 +61,25 @@ from jobfsm.machine import (
     remove_observer,
     set_compiled_dispatch,
 )
+from jobfsm.mapping import StatusMapping, translate_report
 from jobfsm.names import generate_name
+from jobfsm.profiles import resolve as resolve_lifecycle
 from jobfsm.services import JobService, JobServiceType, SystemData
 from jobfsm.store import Applied, JobRow, JobStore
-from jobfsm.validate import Gap, Reason, Report, Violation, validate_events, validate_trace
+from jobfsm.validate import (
+    AliasUse,
+    Gap,
+    Reason,
+    Report,
+    Violation,
+    validate_events,
+    validate_trace,
+)
 from jobfsm.yamlio import load_job
 
 __all__ = [
     "DEFAULT_LIFECYCLE",
+    "AliasUse",
     "Applied",
     "ArrowEventLog",
     "AsyncObserverError",
@@ -101,6 +116,7 @@ __all__ = [
     "JobStoreError",
     "Lifecycle",
     "LifecycleDefinitionError",
+    "LifecycleFileError",
     "MalformedEvent",
     "MissingExtraError",
     "NoWorkingDirectoryError",
@@ -109,6 +125,7 @@ __all__ = [
     "ReadOnlyAttributeError",
     "Reason",
     "Report",
+    "StatusMapping",
     "StreamNotWritableError",
     "SweepJob",
     "SystemData",
@@ -116,6 +133,7 @@ __all__ = [
     "TransitionIdReusedError",
     "UnknownEventError",
     "UnknownJobTypeError",
+    "UnknownProfileError",
     "UnknownStatusError",
     "UnreachableStatusError",
     "UnsafeTagError",
@@ -132,9 +150,11 @@ __all__ = [
     "read_parquet",
     "remove_observer",
     "render",
+    "resolve_lifecycle",
     "set_compiled_dispatch",
     "to_dot",
     "to_mermaid",
+    "translate_report",
     "validate_events",
     "validate_trace",
 ]

@@ -22,6 +22,7 @@ from jobfsm.cli import (
 )
 
 if TYPE_CHECKING:
+    from jobfsm.lifecycle import Lifecycle
     from jobfsm.validate import Report
 
 __all__ = ["add_commands"]
@@ -29,6 +30,7 @@ __all__ = ["add_commands"]
 
 def add_commands(sub: Any) -> None:
     """Register ``validate`` on the ``jobfsm`` subparsers."""
+    from jobfsm import cli_lifecycles
     from jobfsm._judge import Reason
     from jobfsm.cli import EXIT_CODES_HELP, HelpFormatter
 
@@ -80,6 +82,7 @@ def add_commands(sub: Any) -> None:
         metavar="N",
         help="stop reading after N input errors (0: no limit)",
     )
+    cli_lifecycles.add_lifecycle_option(validate, with_as=True)
     validate.set_defaults(handler=_validate)
 
 
@@ -125,6 +128,7 @@ def _validate_stream(
     args: argparse.Namespace, name: str, source: IO[str], size: int | None, where: _Position
 ) -> int:
     """Validate the event log read from *source* and print the report."""
+    from jobfsm import cli_lifecycles
     from jobfsm.errors import EventLogError
     from jobfsm.eventlog import EventLog
     from jobfsm.validate import validate_events
@@ -139,6 +143,10 @@ def _validate_stream(
         )
     if input_format not in ("jsonl", "csv"):  # Parquet is read from a path, not a stream
         return _fail(f"{name}: Parquet cannot be read from a stream; pass a file or a folder")
+    try:
+        lifecycle, as_target = cli_lifecycles.lifecycle_from_args(args)
+    except cli_lifecycles.LifecycleOptionError as exc:
+        return _fail(str(exc))
     log = EventLog(source, input_format, required=(args.job_key, args.status_key), name=name)
     show_progress = _stderr_is_tty() and (size is None or size >= _PROGRESS_MIN_BYTES)
     reading = _Reading(log, args, size if show_progress else None, where, show_progress)
@@ -146,6 +154,7 @@ def _validate_stream(
         report = validate_events(
             reading,
             mode=args.mode,
+            lifecycle=lifecycle,
             require_initial=args.require_initial,
             require_terminal=args.require_terminal,
             job_key=args.job_key,
@@ -162,13 +171,14 @@ def _validate_stream(
             sys.stderr.write("\r\033[K")
             sys.stderr.flush()
     hints = _hints(args, input_format, where.head)
-    return _print_report(args, name, report, reading, hints)
+    return _print_report(args, name, report, reading, hints, lifecycle, as_target)
 
 
 def _validate_columnar(args: argparse.Namespace, name: str) -> int:
     """Validate a Parquet file or folder (row numbers stand for lines) and print the report."""
     import io
 
+    from jobfsm import cli_lifecycles
     from jobfsm.columnar import read_parquet
     from jobfsm.errors import EventLogError, MissingExtraError
     from jobfsm.validate import validate_events
@@ -177,6 +187,10 @@ def _validate_columnar(args: argparse.Namespace, name: str) -> int:
         return _fail(f"--max-errors must be 0 (no limit) or more, got {args.max_errors}")
     if not os.path.exists(args.file):
         return _fail(f"{name}: cannot read: No such file or directory")
+    try:
+        lifecycle, as_target = cli_lifecycles.lifecycle_from_args(args)
+    except cli_lifecycles.LifecycleOptionError as exc:
+        return _fail(str(exc))
     show_progress = _stderr_is_tty()
     try:
         # Only the columns validation reads are decoded; a missing one is one input error.
@@ -188,6 +202,7 @@ def _validate_columnar(args: argparse.Namespace, name: str) -> int:
         report = validate_events(
             reading,
             mode=args.mode,
+            lifecycle=lifecycle,
             require_initial=args.require_initial,
             require_terminal=args.require_terminal,
             job_key=args.job_key,
@@ -203,13 +218,21 @@ def _validate_columnar(args: argparse.Namespace, name: str) -> int:
         if show_progress:
             sys.stderr.write("\r\033[K")
             sys.stderr.flush()
-    return _print_report(args, name, report, reading, [])
+    return _print_report(args, name, report, reading, [], lifecycle, as_target)
 
 
 def _print_report(
-    args: argparse.Namespace, name: str, report: Report, reading: _Reading, hints: list[str]
+    args: argparse.Namespace,
+    name: str,
+    report: Report,
+    reading: _Reading,
+    hints: list[str],
+    lifecycle: Lifecycle,
+    as_target: object,
 ) -> int:
     """Print *report* (with the log's own input errors) as text or JSON; return the status."""
+    from jobfsm import cli_lifecycles
+
     # The wrapper hides the log's own input errors from validate_events.
     errors = sorted([*report.input_errors, *reading.log.errors], key=lambda e: e.line or 0)
     if args.max_errors and len(errors) > args.max_errors:
@@ -217,13 +240,18 @@ def _print_report(
     if reading.stopped:
         errors = errors[: args.max_errors]
     report = attrs.evolve(report, input_errors=tuple(errors))
+    if as_target is not None:
+        from jobfsm.mapping import translate_report
+
+        report = translate_report(report, lifecycle)
     if not report.input_errors:
         hints = []
     try:
         if args.format == "json":
-            data = _json_report(args, name, report, reading.stopped, hints)
+            data = _json_report(args, name, report, reading.stopped, hints, lifecycle.name)
             sys.stdout.write(json.dumps(data, indent=2) + "\n")
         else:
+            sys.stdout.writelines(cli_lifecycles.alias_notes(name, report))
             sys.stdout.writelines(_text_report(name, report, reading.stopped, args.max_errors))
             sys.stdout.writelines(f"{name}: hint: {hint}\n" for hint in hints)
         sys.stdout.flush()
@@ -325,10 +353,14 @@ def _hints(args: argparse.Namespace, input_format: str, head: bytes) -> list[str
 
 
 def _json_report(
-    args: argparse.Namespace, name: str, report: Report, stopped: bool, hints: list[str]
+    args: argparse.Namespace,
+    name: str,
+    report: Report,
+    stopped: bool,
+    hints: list[str],
+    lifecycle: str,
 ) -> dict[str, Any]:
     from jobfsm._judge import Reason
-    from jobfsm.lifecycle import DEFAULT_LIFECYCLE
 
     counts = {str(reason): 0 for reason in Reason}
     for violation in report.violations:
@@ -339,7 +371,7 @@ def _json_report(
         {
             "file": name,
             "mode": report.mode,
-            "lifecycle": DEFAULT_LIFECYCLE.name,
+            "lifecycle": lifecycle,
             "empty": report.events == 0 and not report.input_errors,
             "counts": counts,
             "gaps": [
