@@ -5,12 +5,15 @@ per responsibility: ``lifecycle`` (the lifecycle value), ``lifecycle_file``
 and ``profiles`` (lifecycles as files, built-in service profiles),
 ``mapping`` (statuses in another lifecycle's terms), ``machine`` (the
 shared transitions machine), ``job`` and ``services`` (attrs job classes and
-the records they carry), ``validate`` and
-``eventlog`` (checking observed statuses), ``yamlio`` (job files), ``store``
-(durable job stores: SQLite, PostgreSQL), ``diagrams`` and ``docgen`` (pictures and tables),
-``cli`` (the command line) and ``errors`` (every exception).
+the records they carry), ``validate``, ``eventlog`` and ``columnar``
+(checking observed statuses in lists, JSON Lines, CSV, Parquet and Arrow),
+``spark`` (the same verdicts on Apache Spark, imported on its own),
+``yamlio`` (job files), ``store`` (durable job stores: SQLite, PostgreSQL),
+``diagrams`` and ``docgen`` (pictures and tables), ``cli`` (the command line)
+and ``errors`` (every exception).
 """
 
+from jobfsm.columnar import ArrowEventLog, read_arrow, read_parquet
 from jobfsm.diagrams import render, to_dot, to_mermaid
 from jobfsm.errors import (
     AsyncObserverError,
@@ -33,6 +36,7 @@ from jobfsm.errors import (
     JobStoreError,
     LifecycleDefinitionError,
     LifecycleFileError,
+    MissingExtraError,
     NoWorkingDirectoryError,
     ReadOnlyAttributeError,
     StreamNotWritableError,
@@ -77,6 +81,7 @@ __all__ = [
     "DEFAULT_LIFECYCLE",
     "AliasUse",
     "Applied",
+    "ArrowEventLog",
     "AsyncObserverError",
     "CommandJob",
     "DiagramFormatError",
@@ -113,6 +118,7 @@ __all__ = [
     "LifecycleDefinitionError",
     "LifecycleFileError",
     "MalformedEvent",
+    "MissingExtraError",
     "NoWorkingDirectoryError",
     "Observer",
     "PipelineJob",
@@ -138,8 +144,10 @@ __all__ = [
     "generate_name",
     "job_types",
     "load_job",
+    "read_arrow",
     "read_csv",
     "read_jsonl",
+    "read_parquet",
     "remove_observer",
     "render",
     "resolve_lifecycle",

@@ -22,6 +22,7 @@ from jobfsm.cli import (
 )
 
 if TYPE_CHECKING:
+    from jobfsm.lifecycle import Lifecycle
     from jobfsm.validate import Report
 
 __all__ = ["add_commands"]
@@ -41,7 +42,9 @@ def add_commands(sub: Any) -> None:
         epilog=f"{EXIT_CODES_HELP}\n\nreason codes of violations:\n{reasons}",
         formatter_class=HelpFormatter,
     )
-    validate.add_argument("file", help="event log (JSON Lines or CSV), or - for stdin")
+    validate.add_argument(
+        "file", help="event log (JSON Lines, CSV, a Parquet file or folder), or - for stdin"
+    )
     validate.add_argument(
         "--mode",
         choices=("strict", "observed"),
@@ -54,9 +57,10 @@ def add_commands(sub: Any) -> None:
     )
     validate.add_argument(
         "--input-format",
-        choices=("jsonl", "csv"),
+        choices=("jsonl", "csv", "parquet"),
         default=None,
-        help="log format (default: from the suffix .jsonl/.ndjson/.json/.csv; stdin: jsonl)",
+        help="log format (default: from the suffix .jsonl/.ndjson/.json/.csv/.parquet/.pq, "
+        "a folder of Parquet files is parquet; stdin: jsonl)",
     )
     validate.add_argument("--job-key", default="job", help="field naming the job")
     validate.add_argument("--status-key", default="status", help="field holding the status")
@@ -95,8 +99,13 @@ def _validate(args: argparse.Namespace) -> int:
             return _fail(f"{name}: cannot read: standard input is closed")
         binary: IO[bytes] = sys.stdin.buffer
     else:
+        if args.input_format == "parquet" or (
+            args.input_format is None
+            and (_input_format(args.file) == "parquet" or _parquet_folder(args.file))
+        ):
+            return _validate_columnar(args, name)
         if os.path.isdir(args.file):
-            return _fail(f"{name}: is a directory, not an event log")
+            return _fail(f"{name}: is a directory, not an event log (nor a Parquet folder)")
         try:
             # Opened once, here: a missing file fails before any output, and a
             # named pipe is not lost to a second open.
@@ -126,12 +135,14 @@ def _validate_stream(
 
     if args.max_errors < 0:
         return _fail(f"--max-errors must be 0 (no limit) or more, got {args.max_errors}")
-    input_format: Literal["jsonl", "csv"] | None = args.input_format or _input_format(args.file)
+    input_format = args.input_format or _input_format(args.file)
     if input_format is None:
         return _fail(
             f"{name}: cannot tell the format from the file name; "
-            "pass --input-format jsonl or --input-format csv"
+            "pass --input-format jsonl, csv or parquet"
         )
+    if input_format not in ("jsonl", "csv"):  # Parquet is read from a path, not a stream
+        return _fail(f"{name}: Parquet cannot be read from a stream; pass a file or a folder")
     try:
         lifecycle, as_target = cli_lifecycles.lifecycle_from_args(args)
     except cli_lifecycles.LifecycleOptionError as exc:
@@ -159,8 +170,75 @@ def _validate_stream(
         if show_progress:
             sys.stderr.write("\r\033[K")
             sys.stderr.flush()
+    hints = _hints(args, input_format, where.head)
+    return _print_report(args, name, report, reading, hints, lifecycle, as_target)
+
+
+def _validate_columnar(args: argparse.Namespace, name: str) -> int:
+    """Validate a Parquet file or folder (row numbers stand for lines) and print the report."""
+    import io
+
+    from jobfsm import cli_lifecycles
+    from jobfsm.columnar import read_parquet
+    from jobfsm.errors import EventLogError, MissingExtraError
+    from jobfsm.validate import validate_events
+
+    if args.max_errors < 0:
+        return _fail(f"--max-errors must be 0 (no limit) or more, got {args.max_errors}")
+    try:
+        lifecycle, as_target = cli_lifecycles.lifecycle_from_args(args)
+    except cli_lifecycles.LifecycleOptionError as exc:
+        return _fail(str(exc))
+    if not os.path.exists(args.file):
+        return _fail(f"{name}: cannot read: No such file or directory")
+    show_progress = _stderr_is_tty()
+    try:
+        # Only the columns validation reads are decoded; a missing one is one input error.
+        log = read_parquet(args.file, name=name).select(
+            [args.job_key, args.status_key, args.time_key],
+            required=(args.job_key, args.status_key),
+        )
+        reading = _Reading(log, args, None, _Position(io.BytesIO(), b""), show_progress)
+        report = validate_events(
+            reading,
+            mode=args.mode,
+            lifecycle=lifecycle,
+            require_initial=args.require_initial,
+            require_terminal=args.require_terminal,
+            job_key=args.job_key,
+            status_key=args.status_key,
+            time_key=args.time_key,
+            keep_gaps=args.format == "json",
+        )
+    except (EventLogError, MissingExtraError) as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(f"{name}: cannot read: {exc.strerror or exc}")
+    finally:
+        if show_progress:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+    return _print_report(args, name, report, reading, [], lifecycle, as_target)
+
+
+def _print_report(
+    args: argparse.Namespace,
+    name: str,
+    report: Report,
+    reading: _Reading,
+    hints: list[str],
+    lifecycle: Lifecycle,
+    as_target: object,
+) -> int:
+    """Print *report* (with the log's own input errors) as text or JSON; return the status.
+
+    With *as_target* (``--as``), the report is translated into the terms of
+    *lifecycle*'s mapping target.
+    """
+    from jobfsm import cli_lifecycles
+
     # The wrapper hides the log's own input errors from validate_events.
-    errors = sorted([*report.input_errors, *log.errors], key=lambda e: e.line or 0)
+    errors = sorted([*report.input_errors, *reading.log.errors], key=lambda e: e.line or 0)
     if args.max_errors and len(errors) > args.max_errors:
         reading.stopped = True
     if reading.stopped:
@@ -170,7 +248,8 @@ def _validate_stream(
         from jobfsm.mapping import translate_report
 
         report = translate_report(report, lifecycle)
-    hints = _hints(args, input_format, where.head) if report.input_errors else []
+    if not report.input_errors:
+        hints = []
     try:
         if args.format == "json":
             data = _json_report(args, name, report, reading.stopped, hints, lifecycle.name)
@@ -322,18 +401,28 @@ _PROGRESS_MIN_BYTES = 16 * 1024 * 1024
 _PROGRESS_EVERY = 200_000
 _PEEK_BYTES = 4096
 
-_FORMATS: dict[str, Literal["jsonl", "csv"]] = {
+_FORMATS: dict[str, Literal["jsonl", "csv", "parquet"]] = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
     ".json": "jsonl",
     ".csv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
 }
 
 
-def _input_format(file: str) -> Literal["jsonl", "csv"] | None:
+def _input_format(file: str) -> Literal["jsonl", "csv", "parquet"] | None:
     if file == "-":
         return "jsonl"
     return _FORMATS.get(os.path.splitext(file)[1].lower())
+
+
+def _parquet_folder(path: str) -> bool:
+    """Whether *path* is a folder holding a Parquet file (at any depth)."""
+    for _, _, files in os.walk(path):
+        if any(_FORMATS.get(os.path.splitext(f)[1].lower()) == "parquet" for f in files):
+            return True
+    return False
 
 
 def _text_report(

@@ -33,6 +33,7 @@ working for code that does not know about jobfsm::
     ├── StreamNotWritableError(io.UnsupportedOperation)  dump to a read-only stream
     ├── JobDumpError(ValueError)               a value that cannot be written as YAML
     ├── EventLogError(ValueError)              an event log that cannot be read at all
+    ├── MissingExtraError(ImportError)         an optional feature whose extra is not installed
     ├── GraphvizNotFoundError(FileNotFoundError) SVG/PNG asked, no `dot` on PATH
     ├── DiagramFormatError(ValueError)         a diagram format jobfsm cannot draw
     └── DiagramRenderError(RuntimeError)       Graphviz ran but failed
@@ -71,6 +72,7 @@ __all__ = [
     "JobStoreError",
     "LifecycleDefinitionError",
     "LifecycleFileError",
+    "MissingExtraError",
     "NoWorkingDirectoryError",
     "ReadOnlyAttributeError",
     "StreamNotWritableError",
@@ -546,6 +548,23 @@ class EventLogError(JobFSMError, ValueError):
         self.line = line
         self.reason = message
         super().__init__(f"{_location(source, line)}: {message}")
+
+
+class MissingExtraError(JobFSMError, ImportError):
+    """An optional feature needs a package that is not installed.
+
+    ``module`` is the missing import, ``extra`` the jobfsm extra that installs
+    it and ``feature`` what it is needed for.
+    """
+
+    def __init__(self, module: str, extra: str, feature: str) -> None:
+        self.module = module
+        self.extra = extra
+        self.feature = feature
+        super().__init__(
+            f"{feature} needs {module}, which is not installed: pip install 'jobfsm[{extra}]'",
+            name=module,
+        )
 
 
 # -- diagram errors (jobfsm.diagrams) ----------------------------------------------

@@ -21,6 +21,7 @@ from typing import Any
 import attrs
 
 from jobfsm._judge import _SELF, AliasUse, Gap, Mode, Reason, Violation, _Judge
+from jobfsm.columnar import arrow_events, is_columnar
 from jobfsm.eventlog import EventLog, MalformedEvent
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Lifecycle
 
@@ -169,6 +170,8 @@ def _time_value(value: object) -> float | datetime:
             raise ValueError(
                 f"time {value!r} is neither a number of seconds nor an ISO-8601 date-time"
             ) from None
+    elif isinstance(value, datetime):  # from a typed column (Arrow, Parquet, Spark)
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
     elif isinstance(value, int | float) and not isinstance(value, bool):
         try:
             number = float(value)
@@ -211,7 +214,9 @@ def validate_events(
     Args:
         events: Mappings, or ``(line, mapping)`` pairs such as an
             :class:`~jobfsm.eventlog.EventLog` yields (its malformed lines end up
-            in ``Report.input_errors``).
+            in ``Report.input_errors``); or a columnar log: an
+            :class:`~jobfsm.columnar.ArrowEventLog`, a ``pyarrow.Table`` or
+            ``RecordBatchReader``, whose row numbers stand for lines.
         mode: ``"strict"`` or ``"observed"``, as for :func:`validate_trace`.
         lifecycle: The lifecycle to check against.
         require_initial: Each job's first known status must be the initial one.
@@ -228,9 +233,13 @@ def validate_events(
 
     Raises:
         ValueError: *mode* is not one of the two modes.
-        EventLogError: an event log that cannot be read (not UTF-8 text).
+        EventLogError: an event log that cannot be read (not UTF-8 text, not Parquet).
+        MissingExtraError: a columnar log without pyarrow (``jobfsm[arrow]``).
     """
     judge = _Judge(lifecycle, mode, require_initial)
+    columnar = is_columnar(events)
+    if columnar:  # read only the columns looked at, a record batch at a time
+        events = arrow_events(events, (job_key, status_key, time_key), (job_key, status_key))
     if not keep_gaps:
         judge.gaps = None
     maps = judge.t.step
@@ -322,8 +331,8 @@ def validate_events(
             # With no known status, the index is where a terminal one was missing.
             index = state[2] if state[2] >= 0 else state[1] + 1
             judge.end(job, index, state[3], state[0][_SELF])
-    if isinstance(events, EventLog):
-        errors.extend(events.errors)
+    if isinstance(events, EventLog) or columnar:
+        errors.extend(events.errors)  # type: ignore[union-attr]
         errors.sort(key=lambda e: (e.line is None, e.line or 0))
     return Report(
         mode=mode,

@@ -20,6 +20,7 @@ PUBLIC = {
     # validation
     "AliasUse", "EventLog", "Gap", "MalformedEvent", "Reason", "Report", "Violation", "read_csv",
     "read_jsonl", "validate_events", "validate_trace",
+    "ArrowEventLog", "read_arrow", "read_parquet",
     # diagrams
     "render", "to_dot", "to_mermaid",
     # errors
@@ -29,8 +30,8 @@ PUBLIC = {
     "JobFileError", "JobFileExistsError", "JobFileHistoryError", "JobFileStatusError",
     "JobFileStructureError", "JobFileSyntaxError", "JobNotFoundError", "JobRunError",
     "JobStoreError",
-    "LifecycleDefinitionError", "LifecycleFileError", "NoWorkingDirectoryError",
-    "ReadOnlyAttributeError", "UnknownProfileError",
+    "LifecycleDefinitionError", "LifecycleFileError", "MissingExtraError",
+    "NoWorkingDirectoryError", "ReadOnlyAttributeError", "UnknownProfileError",
     "StreamNotWritableError", "TimeWentBackwardsError", "TransitionIdReusedError",
     "UnknownEventError", "UnknownJobTypeError", "UnknownStatusError", "UnreachableStatusError",
     "UnsafeTagError", "VersionConflictError",
@@ -109,3 +110,14 @@ def test_picture_modules_are_pinned() -> None:
     for module in (diagram_groups, diagram_compound, processmap, stats, timeline, quantiles):
         for name in module.__all__:
             assert getattr(module, name) is not None
+
+
+def test_optional_modules_are_pinned() -> None:
+    """The columnar reader and the Spark adapter keep their small public surfaces."""
+    from jobfsm import columnar
+
+    assert columnar.__all__ == ["ArrowEventLog", "read_arrow", "read_parquet"]
+    from tests.conftest import needs
+
+    spark = needs("jobfsm.spark", "spark")
+    assert spark.__all__ == ["DataFrameReport", "Summary", "validate_dataframe"]

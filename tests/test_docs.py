@@ -17,11 +17,14 @@ import pytest
 from jobfsm import DEFAULT_LIFECYCLE
 from jobfsm.diagrams import to_mermaid
 from jobfsm.docgen import lifecycle_markdown, refresh_markdown
+from tests.conftest import needs
 
 REPO = Path(__file__).resolve().parents[1]
 DOC_FILES = sorted([REPO / "README.md", *(REPO / "docs").glob("*.md")])
 PYTHON_BLOCK = re.compile(r"^```python[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
 REGENERATE = "python -m jobfsm.docgen docs/lifecycle.md README.md"
+# A block that starts with `# needs: MODULE (EXTRA)` runs only where MODULE imports.
+NEEDS = re.compile(r"# needs: ([\w.]+) \((\w+)\)\n")
 
 
 def _section(text: str, name: str) -> str:
@@ -62,6 +65,9 @@ def test_python_examples_run(path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     namespace: dict[str, object] = {"__name__": f"docs:{path.name}"}
     relative = path.relative_to(REPO).as_posix()
     for line, code in python_blocks(path):
+        optional = NEEDS.match(code)
+        if optional:  # an example of an optional feature: skipped (or failed in CI) without it
+            needs(optional.group(1), optional.group(2))
         # Pad with blank lines so tracebacks name the Markdown file and its real line.
         exec(compile("\n" * (line - 1) + code, relative, "exec"), namespace)
 
