@@ -185,12 +185,12 @@ def _validate_columnar(args: argparse.Namespace, name: str) -> int:
 
     if args.max_errors < 0:
         return _fail(f"--max-errors must be 0 (no limit) or more, got {args.max_errors}")
-    if not os.path.exists(args.file):
-        return _fail(f"{name}: cannot read: No such file or directory")
     try:
         lifecycle, as_target = cli_lifecycles.lifecycle_from_args(args)
     except cli_lifecycles.LifecycleOptionError as exc:
         return _fail(str(exc))
+    if not os.path.exists(args.file):
+        return _fail(f"{name}: cannot read: No such file or directory")
     show_progress = _stderr_is_tty()
     try:
         # Only the columns validation reads are decoded; a missing one is one input error.
@@ -230,7 +230,11 @@ def _print_report(
     lifecycle: Lifecycle,
     as_target: object,
 ) -> int:
-    """Print *report* (with the log's own input errors) as text or JSON; return the status."""
+    """Print *report* (with the log's own input errors) as text or JSON; return the status.
+
+    With *as_target* (``--as``), the report is translated into the terms of
+    *lifecycle*'s mapping target.
+    """
     from jobfsm import cli_lifecycles
 
     # The wrapper hides the log's own input errors from validate_events.

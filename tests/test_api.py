@@ -84,17 +84,6 @@ def test_package_ships_type_information() -> None:
     assert files("jobfsm").joinpath("py.typed").is_file()
 
 
-def test_optional_modules_are_pinned() -> None:
-    """The columnar reader and the Spark adapter keep their small public surfaces."""
-    from jobfsm import columnar
-
-    assert columnar.__all__ == ["ArrowEventLog", "read_arrow", "read_parquet"]
-    from tests.conftest import needs
-
-    spark = needs("jobfsm.spark", "spark")
-    assert spark.__all__ == ["DataFrameReport", "Summary", "validate_dataframe"]
-
-
 def test_picture_modules_are_pinned() -> None:
     """The picture modules' public names (imported from their modules, not the package)."""
     from jobfsm import diagram_compound, diagram_groups, processmap, quantiles, stats, timeline
@@ -121,3 +110,14 @@ def test_picture_modules_are_pinned() -> None:
     for module in (diagram_groups, diagram_compound, processmap, stats, timeline, quantiles):
         for name in module.__all__:
             assert getattr(module, name) is not None
+
+
+def test_optional_modules_are_pinned() -> None:
+    """The columnar reader and the Spark adapter keep their small public surfaces."""
+    from jobfsm import columnar
+
+    assert columnar.__all__ == ["ArrowEventLog", "read_arrow", "read_parquet"]
+    from tests.conftest import needs
+
+    spark = needs("jobfsm.spark", "spark")
+    assert spark.__all__ == ["DataFrameReport", "Summary", "validate_dataframe"]
