@@ -6,7 +6,9 @@ shared transitions machine), ``job`` and ``services`` (attrs job classes and
 the records they carry), ``validate`` and
 ``eventlog`` (checking observed statuses), ``yamlio`` (job files), ``store``
 (durable SQLite store), ``diagrams`` and ``docgen`` (pictures and tables),
-``cli`` (the command line) and ``errors`` (every exception).
+``cli`` (the command line) and ``errors`` (every exception). The testing kit,
+``jobfsm.testing`` (Hypothesis strategies and a model-based test), and its pytest
+plugin, ``jobfsm.pytest_plugin``, are imported only by those who use them.
 """
 
 from jobfsm.diagrams import render, to_dot, to_mermaid
@@ -27,6 +29,7 @@ from jobfsm.errors import (
     JobFSMError,
     JobNotFoundError,
     JobStoreError,
+    LifecycleAssertionError,
     LifecycleDefinitionError,
     ReadOnlyAttributeError,
     StreamNotWritableError,
@@ -81,6 +84,7 @@ __all__ = [
     "JobStore",
     "JobStoreError",
     "Lifecycle",
+    "LifecycleAssertionError",
     "LifecycleDefinitionError",
     "MalformedEvent",
     "Observer",

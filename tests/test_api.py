@@ -23,7 +23,8 @@ PUBLIC = {
     "IllegalTransitionError", "InvalidHistoryError", "JobDumpError", "JobFSMError",
     "JobFileError", "JobFileExistsError", "JobFileHistoryError", "JobFileStatusError",
     "JobFileStructureError", "JobFileSyntaxError", "JobNotFoundError", "JobStoreError",
-    "LifecycleDefinitionError", "ReadOnlyAttributeError", "StreamNotWritableError",
+    "LifecycleAssertionError", "LifecycleDefinitionError",
+    "ReadOnlyAttributeError", "StreamNotWritableError",
     "UnknownEventError", "UnknownStatusError", "UnsafeTagError",
 }  # fmt: skip
 
