@@ -13,6 +13,7 @@ plugin, ``jobfsm.pytest_plugin``, are imported only by those who use them.
 
 from jobfsm.diagrams import render, to_dot, to_mermaid
 from jobfsm.errors import (
+    AsyncObserverError,
     DiagramFormatError,
     DiagramRenderError,
     EventLogError,
@@ -28,16 +29,20 @@ from jobfsm.errors import (
     JobFileSyntaxError,
     JobFSMError,
     JobNotFoundError,
+    JobRunError,
     JobStoreError,
     LifecycleAssertionError,
     LifecycleDefinitionError,
     ReadOnlyAttributeError,
     StreamNotWritableError,
+    TimeWentBackwardsError,
     UnknownEventError,
     UnknownStatusError,
+    UnreachableStatusError,
     UnsafeTagError,
 )
 from jobfsm.eventlog import EventLog, MalformedEvent, read_csv, read_jsonl
+from jobfsm.heartbeat import HeartbeatMonitor
 from jobfsm.job import CommandJob, GenericJob, Job, PipelineJob, SweepJob
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Edge, EventSpec, JobStatus, Lifecycle
 from jobfsm.machine import (
@@ -55,6 +60,7 @@ from jobfsm.yamlio import load_job
 
 __all__ = [
     "DEFAULT_LIFECYCLE",
+    "AsyncObserverError",
     "CommandJob",
     "DiagramFormatError",
     "DiagramRenderError",
@@ -65,6 +71,7 @@ __all__ = [
     "Gap",
     "GenericJob",
     "GraphvizNotFoundError",
+    "HeartbeatMonitor",
     "HistoryEntry",
     "IllegalTransitionError",
     "InvalidHistoryError",
@@ -78,6 +85,7 @@ __all__ = [
     "JobFileStructureError",
     "JobFileSyntaxError",
     "JobNotFoundError",
+    "JobRunError",
     "JobService",
     "JobServiceType",
     "JobStatus",
@@ -95,8 +103,10 @@ __all__ = [
     "StreamNotWritableError",
     "SweepJob",
     "SystemData",
+    "TimeWentBackwardsError",
     "UnknownEventError",
     "UnknownStatusError",
+    "UnreachableStatusError",
     "UnsafeTagError",
     "Violation",
     "add_observer",

@@ -11,6 +11,8 @@ PUBLIC = {
     "CommandJob", "GenericJob", "HistoryEntry", "Job", "JobService", "JobServiceType",
     "Observer", "PipelineJob", "SweepJob", "SystemData", "add_observer", "generate_name",
     "remove_observer", "set_compiled_dispatch",
+    # scheduler kit
+    "HeartbeatMonitor",
     # persistence
     "JobStore", "load_job",
     # validation
@@ -19,13 +21,16 @@ PUBLIC = {
     # diagrams
     "render", "to_dot", "to_mermaid",
     # errors
-    "DiagramFormatError", "DiagramRenderError", "EventLogError", "GraphvizNotFoundError",
+    "AsyncObserverError", "DiagramFormatError", "DiagramRenderError", "EventLogError",
+    "GraphvizNotFoundError",
     "IllegalTransitionError", "InvalidHistoryError", "JobDumpError", "JobFSMError",
     "JobFileError", "JobFileExistsError", "JobFileHistoryError", "JobFileStatusError",
-    "JobFileStructureError", "JobFileSyntaxError", "JobNotFoundError", "JobStoreError",
-    "LifecycleAssertionError", "LifecycleDefinitionError",
-    "ReadOnlyAttributeError", "StreamNotWritableError",
-    "UnknownEventError", "UnknownStatusError", "UnsafeTagError",
+    "JobFileStructureError", "JobFileSyntaxError", "JobNotFoundError", "JobRunError",
+    "JobStoreError",
+    "LifecycleAssertionError", "LifecycleDefinitionError", "ReadOnlyAttributeError",
+    "StreamNotWritableError",
+    "TimeWentBackwardsError", "UnknownEventError", "UnknownStatusError",
+    "UnreachableStatusError", "UnsafeTagError",
 }  # fmt: skip
 
 
