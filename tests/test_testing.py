@@ -527,3 +527,18 @@ def test_model_rule_names_avoid_the_machines_own() -> None:
 #: The model's TestCase is collected by pytest like any test class.
 TestSchedulerModel = LifecycleModel(L, Scheduler).TestCase
 TestSchedulerModel.settings = settings(max_examples=20, stateful_step_count=20, deadline=None)
+
+
+def test_docs_counterexample_is_what_hypothesis_prints() -> None:
+    """docs/testing.md's toy scheduler fails as the page shows, with the printed steps."""
+    from tests.test_docs import _section, python_blocks
+
+    page = REPO / "docs" / "testing.md"
+    namespace: dict[str, object] = {"__name__": "docs:testing.md"}
+    for line, code in python_blocks(page)[:2]:  # the scheduler, and the run expecting failure
+        exec(compile("\n" * (line - 1) + code, str(page), "exec"), namespace)
+    failure = namespace["info"].value  # type: ignore[attr-defined]
+    printed = [f"{type(failure).__module__}.{type(failure).__name__}: {failure}"]
+    printed += getattr(failure, "__notes__", [])
+    shown = _section(page.read_text(encoding="utf-8"), "counterexample")
+    assert shown == "```text\n" + "\n".join(printed) + "\n```\n"

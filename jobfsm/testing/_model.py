@@ -204,6 +204,7 @@ def run_model(
     max_examples: int = 50,
     steps: int = 30,
     refusals: type[BaseException] | tuple[type[BaseException], ...] = Exception,
+    derandomize: bool = False,
     settings: Settings | None = None,
 ) -> None:
     """Run a :func:`LifecycleModel` of *lifecycle* against *adapter* now (in a plain test).
@@ -214,7 +215,8 @@ def run_model(
         max_examples: How many runs Hypothesis tries (each up to *steps* events).
         steps: Most events fired in one run.
         refusals: As for :func:`LifecycleModel`.
-        settings: Hypothesis settings to use instead of the two numbers above
+        derandomize: Try the same runs every time (for CI), with no example database.
+        settings: Hypothesis settings to use instead of the three options above
             (by default there is no ``explain`` phase, which is slow on state machines).
 
     Raises:
@@ -228,6 +230,7 @@ def run_model(
             max_examples=max_examples,
             stateful_step_count=steps,
             deadline=None,
+            derandomize=derandomize,
             phases=[phase for phase in Phase if phase is not Phase.explain],
         )
     run_state_machine_as_test(machine, settings=settings)  # type: ignore[no-untyped-call]
