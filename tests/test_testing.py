@@ -28,12 +28,15 @@ from jobfsm import (
     Lifecycle,
     LifecycleAssertionError,
     Reason,
+    UnknownStatusError,
+    UnreachableStatusError,
     validate_events,
     validate_trace,
 )
 from jobfsm.testing import (
     LifecycleModel,
     Planted,
+    Trace,
     assert_follows,
     event_logs,
     event_sequences,
@@ -430,6 +433,42 @@ def test_model_passes_job_and_store_on_random_lifecycles(lifecycle: Lifecycle) -
         store = StoreAdapter(Path(folder) / "jobs.db", lifecycle)
         run_model(store, lifecycle, max_examples=2, steps=10, refusals=IllegalTransitionError)
         store.store.close()
+
+
+def observe_refusals(trace: Trace, lifecycle: Lifecycle) -> tuple[Planted, ...]:
+    """Replay a trace with Job.observe; where it refuses a status, as planted violations.
+
+    After a refused (unreachable) status the job is put at that status, as the
+    validator goes on from the status actually seen.
+    """
+    job = CommandJob(name="observed", command="x", lifecycle=lifecycle)
+    found = []
+    for index, status in enumerate(trace):
+        try:
+            job.observe(status)
+        except UnknownStatusError:
+            found.append(Planted(index, Reason.UNKNOWN_STATUS))
+        except UnreachableStatusError:
+            found.append(Planted(index, Reason.ILLEGAL_TRANSITION))
+            job.restore(status)
+    return tuple(found)
+
+
+@settings(max_examples=100, deadline=None)
+@given(trace=st.booleans().flatmap(lambda valid: traces(mode="observed", valid=valid)))
+def test_job_observe_refuses_exactly_what_observed_validation_reports(trace: Trace) -> None:
+    """Job.observe accepts a valid observed trace and refuses exactly its planted statuses."""
+    assert observe_refusals(trace, L) == trace.planted
+
+
+@nested(25)
+@given(lifecycle=lifecycles(), data=st.data())
+def test_job_observe_agrees_with_validation_on_random_lifecycles(
+    lifecycle: Lifecycle, data: st.DataObject
+) -> None:
+    """The same on random lifecycles (one observed-status rule for both)."""
+    trace = data.draw(traces(lifecycle, mode="observed", valid=data.draw(st.booleans())))
+    assert observe_refusals(trace, lifecycle) == trace.planted
 
 
 def test_model_passes_a_correct_scheduler() -> None:
