@@ -16,7 +16,6 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import find as find_shrunk
 from hypothesis import strategies as st
 
-import jobfsm.testing
 from jobfsm import (
     DEFAULT_LIFECYCLE,
     CommandJob,
@@ -64,19 +63,6 @@ def nested(max_examples: int) -> settings:
     return settings(
         max_examples=max_examples, deadline=None, suppress_health_check=list(HealthCheck)
     )
-
-
-def test_public_names_are_pinned() -> None:
-    """jobfsm.testing exports exactly the documented kit, sorted."""
-    assert jobfsm.testing.__all__ == sorted(
-        [
-            "Adapter", "LifecycleModel", "LogText", "Planted", "Trace", "assert_follows",
-            "event_logs", "event_sequences", "events", "jobs", "lifecycles", "run_model",
-            "statuses", "traces",
-        ]
-    )
-    for name in jobfsm.testing.__all__:
-        assert getattr(jobfsm.testing, name) is not None
 
 
 def test_without_hypothesis_the_import_names_the_extra() -> None:
