@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import itertools
+import json
 import subprocess
 import sys
 import tempfile
@@ -32,8 +34,10 @@ from jobfsm import (
     validate_events,
     validate_trace,
 )
+from jobfsm.cli import main
 from jobfsm.testing import (
     LifecycleModel,
+    LogText,
     Planted,
     Trace,
     assert_follows,
@@ -241,6 +245,28 @@ def test_event_logs_report_exactly_what_was_planted(
     assert tuple(error.line for error in report.input_errors) == log.malformed
     assert (report.jobs, report.events) == (log.jobs, log.events)
     assert report.ok is not anomalies
+
+
+@settings(max_examples=30, deadline=None)
+@given(log=st.sampled_from(MODES).flatmap(
+    lambda mode: event_logs(format="csv", mode=mode, anomalies=True)  # type: ignore[arg-type]
+))  # fmt: skip
+def test_the_cli_reports_the_planted_anomalies_of_a_log_file(log: LogText) -> None:
+    """`jobfsm validate --format json` on the log file reports the planted anomalies.
+
+    The exit status is 2 when a line is malformed (bad input), else 1 (violations).
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "events.csv"
+        path.write_text(log.text, encoding="utf-8")
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            code = main(["validate", str(path), "--mode", log.mode, "--format", "json"])
+    assert code == (2 if log.malformed else 1)
+    report = json.loads(out.getvalue())
+    got = [(v["job"], v["index"], v["line"], v["reason"]) for v in report["violations"]]
+    assert got == [(p.job, p.index, p.line, str(p.reason)) for p in log.planted]
+    assert [e["line"] for e in report["input_errors"]] == list(log.malformed)
 
 
 def test_event_logs_interleave_jobs_and_plant_backwards_times() -> None:
