@@ -1,11 +1,13 @@
 """jobfsm: a run-status state machine engine for Azure ML style jobs.
 
 The public API is re-exported here; the implementation lives in one module
-per responsibility: ``lifecycle`` (the lifecycle value), ``machine`` (the
+per responsibility: ``lifecycle`` (the lifecycle value), ``lifecycle_file``
+and ``profiles`` (lifecycles as files, built-in service profiles),
+``mapping`` (statuses in another lifecycle's terms), ``machine`` (the
 shared transitions machine), ``job`` and ``services`` (attrs job classes and
 the records they carry), ``validate`` and
 ``eventlog`` (checking observed statuses), ``yamlio`` (job files), ``store``
-(durable SQLite store), ``diagrams`` and ``docgen`` (pictures and tables),
+(durable job stores: SQLite, PostgreSQL), ``diagrams`` and ``docgen`` (pictures and tables),
 ``cli`` (the command line) and ``errors`` (every exception). The testing kit,
 ``jobfsm.testing`` (Hypothesis strategies and a model-based test), and its pytest
 plugin, ``jobfsm.pytest_plugin``, are imported only by those who use them.
@@ -33,17 +35,23 @@ from jobfsm.errors import (
     JobStoreError,
     LifecycleAssertionError,
     LifecycleDefinitionError,
+    LifecycleFileError,
+    NoWorkingDirectoryError,
     ReadOnlyAttributeError,
     StreamNotWritableError,
     TimeWentBackwardsError,
+    TransitionIdReusedError,
     UnknownEventError,
+    UnknownJobTypeError,
+    UnknownProfileError,
     UnknownStatusError,
     UnreachableStatusError,
     UnsafeTagError,
+    VersionConflictError,
 )
 from jobfsm.eventlog import EventLog, MalformedEvent, read_csv, read_jsonl
 from jobfsm.heartbeat import HeartbeatMonitor
-from jobfsm.job import CommandJob, GenericJob, Job, PipelineJob, SweepJob
+from jobfsm.job import CommandJob, GenericJob, Job, PipelineJob, SweepJob, allow_job_type, job_types
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Edge, EventSpec, JobStatus, Lifecycle
 from jobfsm.machine import (
     HistoryEntry,
@@ -52,14 +60,26 @@ from jobfsm.machine import (
     remove_observer,
     set_compiled_dispatch,
 )
+from jobfsm.mapping import StatusMapping, translate_report
 from jobfsm.names import generate_name
+from jobfsm.profiles import resolve as resolve_lifecycle
 from jobfsm.services import JobService, JobServiceType, SystemData
-from jobfsm.store import JobStore
-from jobfsm.validate import Gap, Reason, Report, Violation, validate_events, validate_trace
+from jobfsm.store import Applied, JobRow, JobStore
+from jobfsm.validate import (
+    AliasUse,
+    Gap,
+    Reason,
+    Report,
+    Violation,
+    validate_events,
+    validate_trace,
+)
 from jobfsm.yamlio import load_job
 
 __all__ = [
     "DEFAULT_LIFECYCLE",
+    "AliasUse",
+    "Applied",
     "AsyncObserverError",
     "CommandJob",
     "DiagramFormatError",
@@ -85,6 +105,7 @@ __all__ = [
     "JobFileStructureError",
     "JobFileSyntaxError",
     "JobNotFoundError",
+    "JobRow",
     "JobRunError",
     "JobService",
     "JobServiceType",
@@ -94,31 +115,42 @@ __all__ = [
     "Lifecycle",
     "LifecycleAssertionError",
     "LifecycleDefinitionError",
+    "LifecycleFileError",
     "MalformedEvent",
+    "NoWorkingDirectoryError",
     "Observer",
     "PipelineJob",
     "ReadOnlyAttributeError",
     "Reason",
     "Report",
+    "StatusMapping",
     "StreamNotWritableError",
     "SweepJob",
     "SystemData",
     "TimeWentBackwardsError",
+    "TransitionIdReusedError",
     "UnknownEventError",
+    "UnknownJobTypeError",
+    "UnknownProfileError",
     "UnknownStatusError",
     "UnreachableStatusError",
     "UnsafeTagError",
+    "VersionConflictError",
     "Violation",
     "add_observer",
+    "allow_job_type",
     "generate_name",
+    "job_types",
     "load_job",
     "read_csv",
     "read_jsonl",
     "remove_observer",
     "render",
+    "resolve_lifecycle",
     "set_compiled_dispatch",
     "to_dot",
     "to_mermaid",
+    "translate_report",
     "validate_events",
     "validate_trace",
 ]

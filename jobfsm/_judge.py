@@ -19,7 +19,7 @@ import attrs
 from jobfsm.errors import UnknownStatusError
 from jobfsm.lifecycle import Lifecycle
 
-__all__ = ["Gap", "Mode", "Reason", "Violation"]
+__all__ = ["AliasUse", "Gap", "Mode", "Reason", "Violation"]
 
 Mode = Literal["strict", "observed"]
 
@@ -89,6 +89,33 @@ class Gap:
     skipped: tuple[enum.StrEnum, ...]
 
 
+@attrs.frozen
+class AliasUse:
+    """A spelling read as an alias of a status (``Finished`` for ``Completed``).
+
+    One per spelling: ``count`` uses in all; ``job``, ``index`` and ``line``
+    are those of the first one.
+    """
+
+    spelling: str
+    status: enum.StrEnum
+    count: int
+    job: str | None
+    index: int
+    line: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form (statuses as strings)."""
+        return {
+            "spelling": self.spelling,
+            "status": str(self.status),
+            "count": self.count,
+            "job": self.job,
+            "index": self.index,
+            "line": self.line,
+        }
+
+
 # -- tables ----------------------------------------------------------------------
 
 
@@ -123,6 +150,11 @@ class _Tables:
         self.any: frozenset[str] = frozenset(self.members)
         self.initial: frozenset[str] = frozenset({lifecycle.initial})
         self.terminal: frozenset[str] = frozenset(lifecycle.terminal)
+        # Other spellings, resolved once; the hot loops never see them (an alias
+        # is not a key of the step maps, so it reaches the judge, which notes it).
+        self.aliases: dict[str, enum.StrEnum] = {
+            alias: self.members[status] for alias, status in lifecycle.aliases.items()
+        }
         # The hot loops walk these maps: step[s][t] is step[t] when t may follow
         # s (a repeat or an edge), so one lookup both checks the pair and moves
         # on. The key _SELF holds the status a map belongs to.
@@ -169,6 +201,7 @@ class _Judge:
         self.start_map = self.t.start(self.start)
         self.violations: list[Violation] = []
         self.gaps: list[Gap] | None = [] if self.observed else None
+        self.aliases: dict[str, list[Any]] = {}  # spelling -> [count, job, index, line]
 
     def legal_after(self, prev: str | None) -> tuple[enum.StrEnum, ...]:
         t = self.t
@@ -181,6 +214,11 @@ class _Judge:
         """Judge *to* after *prev*; record what is found; return the new last known status."""
         t = self.t
         member = t.members.get(to)
+        if member is None and to in t.aliases:
+            member = self._alias(job, index, line, to)
+            to = member.value
+            if to in (self.start if prev is None else t.direct[prev]):
+                return member  # an edge or a repeat, written another way
         if member is None:
             err = UnknownStatusError(to, t.lifecycle.states)
             hint = f"; did you mean {err.suggestion!r}?" if err.suggestion else ""
@@ -201,6 +239,22 @@ class _Judge:
         self._add(job, index, line, prev, member, Reason.ILLEGAL_TRANSITION,
                   self._illegal(prev, member), self.legal_after(prev))  # fmt: skip
         return member
+
+    def _alias(self, job: object, index: int, line: int | None, spelling: str) -> enum.StrEnum:
+        """Note one use of the alias *spelling*; return the status it stands for."""
+        use = self.aliases.get(spelling)
+        if use is None:
+            self.aliases[spelling] = [1, _text(job), index, line]
+        else:
+            use[0] += 1
+        return self.t.aliases[spelling]
+
+    def alias_uses(self) -> tuple[AliasUse, ...]:
+        """The aliases read so far, one per spelling, in order of first use."""
+        return tuple(
+            AliasUse(spelling, self.t.aliases[spelling], *use)
+            for spelling, use in self.aliases.items()
+        )
 
     def _illegal(self, prev: str, to: enum.StrEnum) -> str:
         t = self.t

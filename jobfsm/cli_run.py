@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from jobfsm.cli import EXIT_INPUT_ERROR, EXIT_OK
+from jobfsm.cli_lifecycles import add_lifecycle_option
 
 __all__ = ["EXIT_JOB_FAILED", "add_commands"]
 
@@ -53,19 +54,21 @@ def add_commands(sub: Any) -> None:
         metavar="SECONDS",
         help="silence after which a job is NotResponding (default: 60)",
     )
-    run.add_argument("--format", choices=("text", "json"), default="text")
+    run.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     run.set_defaults(handler=_run)  # fmt: skip
 
     status = sub.add_parser("status", help="show the stored jobs (or one) and their status")
-    status.add_argument("name", nargs="?", default=None)
+    status.add_argument("name", nargs="?", default=None, help="one job (default: all)")
     _store_option(status)
-    status.add_argument("--format", choices=("text", "json"), default="text")
+    add_lifecycle_option(status)
+    status.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     status.set_defaults(handler=_status)
 
     history = sub.add_parser("history", help="show a stored job's history")
     history.add_argument("name")
     _store_option(history)
-    history.add_argument("--format", choices=("text", "json"), default="text")
+    add_lifecycle_option(history)
+    history.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     history.set_defaults(handler=_history)
 
 
@@ -75,7 +78,7 @@ def _store_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _fail(message: str) -> int:
-    print(f"jobfsm: {message}", file=sys.stderr)
+    print(f"jobfsm: error: {message}", file=sys.stderr)
     return EXIT_INPUT_ERROR
 
 
@@ -154,12 +157,20 @@ class _cancel_on_signals:
 # -- status and history -----------------------------------------------------------------
 
 
-def _open_store(path: str) -> Any:
+def _open_store(path: str, args: argparse.Namespace | None = None) -> Any:
+    """The store at *path*, with the lifecycle of ``--lifecycle`` when *args* has one."""
+    from jobfsm.cli_lifecycles import LifecycleOptionError, lifecycle_from_args
     from jobfsm.store import JobStore
 
     if not Path(path).is_file():
         raise _NoStore(f"{path}: no job store here (run a job first, or pass --store FILE)")
-    return JobStore(path)
+    if args is None or getattr(args, "lifecycle", None) is None:
+        return JobStore(path)
+    try:
+        lifecycle, _ = lifecycle_from_args(args)
+    except LifecycleOptionError as exc:
+        raise _NoStore(str(exc)) from None
+    return JobStore(path, lifecycle=lifecycle)
 
 
 class _NoStore(Exception):
@@ -170,7 +181,7 @@ def _status(args: argparse.Namespace) -> int:
     from jobfsm.errors import JobFSMError
 
     try:
-        with _open_store(args.store) as store:
+        with _open_store(args.store, args) as store:
             names = [args.name] if args.name is not None else store.names()
             rows = [_row(store.get(name)) for name in names]
     except (_NoStore, JobFSMError, OSError) as exc:
@@ -207,7 +218,7 @@ def _history(args: argparse.Namespace) -> int:
     from jobfsm.errors import JobFSMError
 
     try:
-        with _open_store(args.store) as store:
+        with _open_store(args.store, args) as store:
             entries = history_to_list(store.get(args.name).history)
     except (_NoStore, JobFSMError, OSError) as exc:
         return _fail(_one_line(exc))

@@ -25,6 +25,7 @@ __all__ = [
     "diagram_section",
     "lifecycle_markdown",
     "mermaid_block",
+    "profile_markdown",
     "refresh_markdown",
 ]
 
@@ -102,6 +103,42 @@ def diagram_section(lifecycle: Lifecycle = DEFAULT_LIFECYCLE) -> str:
     return f"{legend}\n\n{mermaid_block(lifecycle)}"
 
 
+def profile_markdown(name: str) -> str:
+    """The generated part of a built-in profile's documentation.
+
+    Its sources, its tables and diagram (:func:`lifecycle_markdown`), its
+    aliases and its mapping onto another lifecycle.
+    """
+    from jobfsm.profiles import profile_path, resolve
+
+    lifecycle = resolve(name)
+    lines = [f"Profile `{name}` (file `jobfsm/profiles/{profile_path(name).name}`). Sources:", ""]
+    lines += [f"- <{source}>" for source in lifecycle.sources]
+    lines += ["", lifecycle_markdown(lifecycle)]
+    if lifecycle.aliases:
+        lines += ["### Aliases", "", "| spelling | read as |", "|---|---|"]
+        lines += [f"| `{_cell(a)}` | `{_cell(s)}` |" for a, s in lifecycle.aliases.items()]
+        lines.append("")
+    mapping = lifecycle.maps_to
+    if mapping is not None:
+        target = _cell(mapping.target.name)
+        lines += [
+            f"### In {target} terms",
+            "",
+            f"Mapped onto `{mapping.ref}`; the mapping is checked when the profile loads.",
+            "",
+            f"| status | {target} status |",
+            "|---|---|",
+        ]
+        lines += [f"| `{_cell(s)}` | `{_cell(t)}` |" for s, t in mapping.statuses]
+        lines.append("")
+    return "\n".join(lines)
+
+
+_PROFILE_SECTION = re.compile(
+    r"(<!-- profile:([A-Za-z0-9_.-]+):start -->\n).*?(<!-- profile:\2:end -->)", re.DOTALL
+)
+
 #: Marker name -> generator of that section's content, for :func:`refresh_markdown`.
 SECTIONS: dict[str, Callable[[Lifecycle], str]] = {
     "lifecycle": lifecycle_markdown,
@@ -111,6 +148,8 @@ SECTIONS: dict[str, Callable[[Lifecycle], str]] = {
 
 def refresh_markdown(text: str, lifecycle: Lifecycle = DEFAULT_LIFECYCLE) -> str:
     """Replace every ``<!-- NAME:start -->``/``<!-- NAME:end -->`` section of :data:`SECTIONS`.
+
+    ``<!-- profile:PROFILE:start -->`` sections get :func:`profile_markdown`.
 
     Text outside the markers is kept byte for byte; a file without markers is
     returned unchanged.
@@ -127,7 +166,11 @@ def refresh_markdown(text: str, lifecycle: Lifecycle = DEFAULT_LIFECYCLE) -> str
             return match.group(1) + content + match.group(2)
 
         text = pattern.sub(fill, text)
-    return text
+
+    def fill_profile(match: re.Match[str]) -> str:
+        return match.group(1) + profile_markdown(match.group(2)) + match.group(3)
+
+    return _PROFILE_SECTION.sub(fill_profile, text)
 
 
 def _refresh_file(path: Path) -> None:

@@ -20,7 +20,13 @@ from typing import IO, Any, ClassVar, Generic, NoReturn, TypeVar, overload
 
 import attrs
 
-from jobfsm.errors import InvalidHistoryError, ReadOnlyAttributeError, TimeWentBackwardsError
+from jobfsm._jobtypes import AZURE_JOB_TYPES, allow_job_type, job_type, job_types, one_edit
+from jobfsm.errors import (
+    InvalidHistoryError,
+    NoWorkingDirectoryError,
+    ReadOnlyAttributeError,
+    TimeWentBackwardsError,
+)
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Lifecycle
 from jobfsm.machine import (
     Engine,
@@ -37,11 +43,14 @@ from jobfsm.names import generate_name
 from jobfsm.services import JobService, JobServiceType, SystemData, as_services
 
 __all__ = [
+    "AZURE_JOB_TYPES",
     "CommandJob",
     "GenericJob",
     "Job",
     "PipelineJob",
     "SweepJob",
+    "allow_job_type",
+    "job_types",
 ]
 
 
@@ -86,6 +95,7 @@ _READ_ONLY_HINTS = {
     "studio_url": "it is derived from the Studio service or the id",
     "history": "it records applied events",
     "lifecycle": "a job keeps the lifecycle it was created with",
+    "mapped_status": "it follows status through the lifecycle's maps_to",
 }
 
 
@@ -137,6 +147,8 @@ class Job:
     )
     _lock: threading.RLock | None = attrs.field(init=False, default=None, eq=False, repr=False)
     _observers: list[Observer] | None = attrs.field(init=False, default=None, eq=False, repr=False)
+    # Mapping fields the source file wrote as an explicit `{}` (dump writes them back).
+    _kept_empty: frozenset[str] | None = attrs.field(init=False, default=None, eq=False, repr=False)
 
     def __init__(
         self,
@@ -180,6 +192,16 @@ class Job:
     def lifecycle(self) -> Lifecycle:
         """The lifecycle this job follows."""
         return self._engine.lifecycle
+
+    @_read_only
+    def mapped_status(self) -> enum.StrEnum | None:
+        """``status`` in the terms of the lifecycle's ``maps_to`` target (``None`` without one).
+
+        A job following the ``slurm`` profile in ``COMPLETING`` has the mapped
+        status ``Finalizing``, a member of Azure ML's :class:`JobStatus`.
+        """
+        mapping = self._engine.lifecycle.maps_to
+        return None if mapping is None else mapping(self._status)
 
     @_read_only
     def base_path(self) -> Path:
@@ -329,10 +351,11 @@ class Job:
     def _apply_submit_defaults(self) -> tuple[str | None, str | None]:
         """Give a missing name and experiment their defaults; return the values before."""
         saved = (self.name, self.experiment_name)
+        experiment = _default_experiment(self.name) if self.experiment_name is None else None
         if self.name is None:
             self.name = generate_name()
-        if self.experiment_name is None:
-            self.experiment_name = Path.cwd().name.replace(" ", "") or "Default"
+        if experiment is not None:
+            self.experiment_name = experiment
         return saved
 
     async def afire(
@@ -376,7 +399,9 @@ class Job:
         fails, the job is left as it was.
 
         Args:
-            status: The observed status (a member or its spelling).
+            status: The observed status (a member or its spelling, or one of
+                the lifecycle's aliases: the entries then record, as their
+                ``reason``, which alias was read).
             at: When the service reported it (aware, or naive UTC); recorded
                 on every applied entry. By default, now.
             source: Who reported it, recorded on every applied entry.
@@ -392,17 +417,22 @@ class Job:
         """
         with self._get_lock():
             engine = self._engine
+            reason = None
+            meant = engine.lifecycle.aliases.get(status) if isinstance(status, str) else None
+            if meant is not None:  # never silently: the entries say which alias was read
+                reason = f"observed {status!r}, an alias of {meant!r}"
+                status = meant
             steps = engine.lifecycle.observe_steps(self._status, status, job=self.name)
             if not steps:
                 return ()
-            when, _, _, origin = self._extra(at, False, None, source)
+            when, _, reason, origin = self._extra(at, False, reason, source)
             start, history = self._status, self._history
             size = len(history) if history else 0
             saved = self._apply_submit_defaults() if start is engine.initial else None
             last = len(steps) - 1
             try:
                 for index, (event, dest) in enumerate(steps):
-                    engine.fire(self, event, dest, (when, index < last, None, origin))
+                    engine.fire(self, event, dest, (when, index < last, reason, origin))
             except BaseException:
                 # Each fire undid its own step; undo the ones applied before it.
                 self._status = start
@@ -620,6 +650,15 @@ class Job:
         dump_job(self, dest, **kwargs)
 
 
+def _default_experiment(job: str | None) -> str:
+    """azure-ai-ml's default experiment: the current folder's name without spaces."""
+    try:
+        folder = Path.cwd()
+    except FileNotFoundError:
+        raise NoWorkingDirectoryError(job) from None
+    return folder.name.replace(" ", "") or "Default"
+
+
 def _rebuild(
     cls: type[Job],
     fields: dict[str, Any],
@@ -635,26 +674,63 @@ def _rebuild(
     return job
 
 
+class _DefaultLifecycle:
+    """The constructors' default ``lifecycle``: DEFAULT_LIFECYCLE, told apart from
+    DEFAULT_LIFECYCLE named on purpose (``attrs.evolve(job, lifecycle=...)``)."""
+
+    def __repr__(self) -> str:
+        return "DEFAULT_LIFECYCLE"
+
+
+_LIFECYCLE_NOT_GIVEN: Any = _DefaultLifecycle()
+
+
 def _engine_of(lifecycle: Lifecycle, kwargs: dict[str, Any]) -> Engine:
     """The engine for a constructor call that names a lifecycle or has extra keywords."""
     given = kwargs.get("engine")
     if isinstance(given, Engine):
         # attrs.evolve passes the job's engine back under the field's alias; a
-        # lifecycle named in the same call wins (DEFAULT_LIFECYCLE cannot be
-        # told from the default, so it keeps the job's).
+        # lifecycle named in the same call wins.
         del kwargs["engine"]
-        if lifecycle is DEFAULT_LIFECYCLE:
+        if lifecycle is _LIFECYCLE_NOT_GIVEN:
             return given
-    return _DEFAULT_ENGINE if lifecycle is DEFAULT_LIFECYCLE else engine_for(lifecycle)
+    if lifecycle is _LIFECYCLE_NOT_GIVEN or lifecycle is DEFAULT_LIFECYCLE:
+        return _DEFAULT_ENGINE
+    return engine_for(lifecycle)
 
 
 _JobT = TypeVar("_JobT", bound=type[Job])
 
+
+def _check_keywords(cls: type[Job], kwargs: Mapping[str, Any], accepted: set[str]) -> None:
+    """Refuse a keyword that names a read-only attribute or is one edit from a
+    parameter: a typo would otherwise land silently in ``extras``. *accepted*
+    holds the class's keywords already found fine (the constructor skips this
+    call when they cover all of *kwargs*)."""
+    for key in kwargs:
+        if key in accepted:
+            continue
+        if key in _READ_ONLY_HINTS:
+            raise TypeError(
+                f"{cls.__name__}() got {key!r}, but {key!r} is read-only: {_READ_ONLY_HINTS[key]}"
+            )
+        params = [f.alias for f in attrs.fields(cls) if f.init and f.alias != "engine"]
+        near = [p for p in [*params, "lifecycle"] if one_edit(key, p)]
+        if near:
+            raise TypeError(
+                f"{cls.__name__}() got an unexpected keyword {key!r}; did you mean "
+                f"{near[0]!r}? (to keep {key!r} as an extra key, pass extras={{{key!r}: ...}})"
+            )
+        if len(accepted) < 1024:
+            accepted.add(key)
+
+
 # Arguments the generated constructor converts rather than storing as given.
 _CONVERT = {
     "services": "as_services(services) if services else {}",
+    "type": "_job_type(type)",
     "base_path": "None if base_path is None else Path(base_path)",
-    "engine": "_DEFAULT_ENGINE if lifecycle is DEFAULT_LIFECYCLE and not kwargs"
+    "engine": "_DEFAULT_ENGINE if lifecycle is _LIFECYCLE_NOT_GIVEN and not kwargs"
     " else _engine_of(lifecycle, kwargs)",
 }
 
@@ -675,13 +751,19 @@ def _constructor(cls: _JobT) -> _JobT:
         "DEFAULT_LIFECYCLE": DEFAULT_LIFECYCLE,
         "engine_for": engine_for,
         "_engine_of": _engine_of,
+        "_job_type": job_type,
+        "_check_keywords": _check_keywords,
+        # attrs.evolve passes the engine back as a keyword.
+        "_accepted": {"engine"},
+        "_LIFECYCLE_NOT_GIVEN": _LIFECYCLE_NOT_GIVEN,
+        "_cls": cls,
     }
     for field in attrs.fields(cls):
         slot = field.name
         if not field.init:
             value = "self._engine.initial" if slot == "_status" else "None"
         elif field.alias == "engine":
-            params.append("lifecycle=DEFAULT_LIFECYCLE")
+            params.append("lifecycle=_LIFECYCLE_NOT_GIVEN")
             value = _CONVERT["engine"]
         elif field.alias == "extras":
             params.append("extras=None")
@@ -702,6 +784,12 @@ def _constructor(cls: _JobT) -> _JobT:
         body.append(f"    self.{slot} = {value}")
     # _status reads self._engine, so the engine must be assigned first.
     body.sort(key=lambda line: not line.startswith("    self._engine ="))
+    # Extra keywords are checked only when there are some: the common call is free.
+    body.insert(
+        0,
+        "    if kwargs and not _accepted.issuperset(kwargs):"
+        " _check_keywords(_cls, kwargs, _accepted)",
+    )
     source = f"def __init__(self, *, {', '.join(params)}, **kwargs):\n" + "\n".join(body)
     exec(compile(source, f"<jobfsm constructor {cls.__name__}>", "exec"), env)
     init = env["__init__"]
@@ -765,7 +853,12 @@ class SweepJob(Job):
 class GenericJob(Job):  # type: ignore[override]  # `type` is a required argument here
     """Any other Azure ML job type (``automl``, ``spark``, ``finetuning``, ...).
 
-    Every field other than the common ones is kept in ``extras``.
+    Every field other than the common ones is kept in ``extras``. ``type``
+    must be one of :func:`job_types`; :func:`allow_job_type` adds one.
+
+    Raises:
+        TypeError: ``type`` is not a string.
+        UnknownJobTypeError: ``type`` is not a known job type (a ``ValueError``).
     """
 
     TYPE: ClassVar[str] = "generic"

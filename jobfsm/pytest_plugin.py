@@ -21,7 +21,8 @@ from typing import Any
 
 import pytest
 
-from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Lifecycle
+from jobfsm.lifecycle import Lifecycle
+from jobfsm.profiles import resolve
 
 __all__ = ["DEFAULT", "lifecycle_named"]
 
@@ -33,14 +34,15 @@ _KEY = pytest.StashKey[Lifecycle]()
 
 
 def lifecycle_named(name_or_path: str, base: Path | None = None) -> Lifecycle:
-    """The lifecycle a ``NAME|FILE`` value names (a file relative to *base*).
+    """The lifecycle a ``NAME|FILE`` value names: a built-in profile, or a lifecycle file
+    (relative to *base*), as :func:`jobfsm.profiles.resolve` reads them.
 
     Raises:
-        ValueError: no lifecycle has that name.
+        ValueError: no profile has that name and no file that path, or the file
+            is not a valid lifecycle (UnknownProfileError, LifecycleFileError).
+        OSError: the file cannot be read.
     """
-    if name_or_path == DEFAULT:
-        return DEFAULT_LIFECYCLE
-    raise ValueError(f"unknown lifecycle {name_or_path!r} (known: {DEFAULT!r})")
+    return resolve(name_or_path, base=base)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -59,13 +61,17 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "jobfsm_lifecycle(name_or_path): the lifecycle the jobfsm_lifecycle fixture gives the test",
     )
+    # A lifecycle named on the command line or in the ini file is read now, so a
+    # wrong name stops the run at once; the default is read when a test needs it.
     given = config.getoption(_OPTION)
     if given is not None:
         source, value, base = _OPTION, str(given), Path(config.invocation_params.dir)
-    else:
-        value = str(config.getini(_INI) or DEFAULT)
+    elif config.getini(_INI):
+        value = str(config.getini(_INI))
         source = f"ini option {_INI}"
         base = config.inipath.parent if config.inipath else config.rootpath
+    else:
+        return
     try:
         config.stash[_KEY] = lifecycle_named(value, base)
     except (ValueError, OSError) as exc:
@@ -77,6 +83,8 @@ def jobfsm_lifecycle(request: pytest.FixtureRequest) -> Lifecycle:
     """The lifecycle under test: the test's marker, else the command line, else the ini file."""
     marker = request.node.get_closest_marker("jobfsm_lifecycle")
     if marker is None:
+        if _KEY not in request.config.stash:
+            request.config.stash[_KEY] = lifecycle_named(DEFAULT)
         return request.config.stash[_KEY]
     if len(marker.args) != 1 or not isinstance(marker.args[0], str | Path):
         raise pytest.UsageError(

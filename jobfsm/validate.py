@@ -20,11 +20,20 @@ from typing import Any
 
 import attrs
 
-from jobfsm._judge import _SELF, Gap, Mode, Reason, Violation, _Judge
+from jobfsm._judge import _SELF, AliasUse, Gap, Mode, Reason, Violation, _Judge
 from jobfsm.eventlog import EventLog, MalformedEvent
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Lifecycle
 
-__all__ = ["Gap", "Mode", "Reason", "Report", "Violation", "validate_events", "validate_trace"]
+__all__ = [
+    "AliasUse",
+    "Gap",
+    "Mode",
+    "Reason",
+    "Report",
+    "Violation",
+    "validate_events",
+    "validate_trace",
+]
 
 
 @attrs.frozen
@@ -34,7 +43,8 @@ class Report:
     ``ok`` is true when there is neither a violation nor an input error.
     ``gaps`` lists, in observed mode, the statuses assumed skipped per pair
     (always for :func:`validate_trace`; for :func:`validate_events` only with
-    ``keep_gaps=True``, since they grow with the log).
+    ``keep_gaps=True``, since they grow with the log). ``aliases`` lists
+    the other spellings of statuses that were read (one entry per spelling).
     """
 
     mode: Mode
@@ -43,6 +53,7 @@ class Report:
     gaps: tuple[Gap, ...] = ()
     jobs: int = 0
     events: int = 0
+    aliases: tuple[AliasUse, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -50,14 +61,17 @@ class Report:
         return not self.violations and not self.input_errors
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON report of ``jobfsm validate --format json``."""
-        return {
+        """The JSON report of ``jobfsm validate --format json`` (``aliases`` only when read)."""
+        out = {
             "ok": self.ok,
             "jobs": self.jobs,
             "events": self.events,
             "violations": [v.to_dict() for v in self.violations],
             "input_errors": [{"line": e.line, "message": e.message} for e in self.input_errors],
         }
+        if self.aliases:
+            out["aliases"] = [a.to_dict() for a in self.aliases]
+        return out
 
 
 # -- one trace -------------------------------------------------------------------
@@ -126,6 +140,7 @@ def validate_trace(
         gaps=tuple(judge.gaps or ()),
         jobs=1 if count else 0,
         events=count,
+        aliases=judge.alias_uses(),
     )
 
 
@@ -317,6 +332,7 @@ def validate_events(
         gaps=tuple(judge.gaps or ()),
         jobs=len(states),
         events=count,
+        aliases=judge.alias_uses(),
     )
 
 

@@ -9,16 +9,18 @@ import jobfsm
 PUBLIC = {
     # the lifecycle value
     "DEFAULT_LIFECYCLE", "Edge", "EventSpec", "JobStatus", "Lifecycle",
+    # lifecycles as files, service profiles, mappings
+    "StatusMapping", "resolve_lifecycle", "translate_report",
     # jobs
     "CommandJob", "GenericJob", "HistoryEntry", "Job", "JobService", "JobServiceType",
     "Observer", "PipelineJob", "SweepJob", "SystemData", "add_observer", "generate_name",
-    "remove_observer", "set_compiled_dispatch",
+    "remove_observer", "set_compiled_dispatch", "allow_job_type", "job_types",
     # scheduler kit
     "HeartbeatMonitor",
     # persistence
-    "JobStore", "load_job",
+    "Applied", "JobRow", "JobStore", "load_job",
     # validation
-    "EventLog", "Gap", "MalformedEvent", "Reason", "Report", "Violation", "read_csv",
+    "AliasUse", "EventLog", "Gap", "MalformedEvent", "Reason", "Report", "Violation", "read_csv",
     "read_jsonl", "validate_events", "validate_trace",
     # diagrams
     "render", "to_dot", "to_mermaid",
@@ -29,10 +31,12 @@ PUBLIC = {
     "JobFileError", "JobFileExistsError", "JobFileHistoryError", "JobFileStatusError",
     "JobFileStructureError", "JobFileSyntaxError", "JobNotFoundError", "JobRunError",
     "JobStoreError",
-    "LifecycleAssertionError", "LifecycleDefinitionError", "ReadOnlyAttributeError",
-    "StreamNotWritableError",
-    "TimeWentBackwardsError", "UnknownEventError", "UnknownStatusError",
-    "UnreachableStatusError", "UnsafeTagError",
+    "LifecycleAssertionError", "LifecycleDefinitionError",
+    "LifecycleFileError", "NoWorkingDirectoryError",
+    "ReadOnlyAttributeError", "UnknownProfileError",
+    "StreamNotWritableError", "TimeWentBackwardsError", "TransitionIdReusedError",
+    "UnknownEventError", "UnknownJobTypeError", "UnknownStatusError", "UnreachableStatusError",
+    "UnsafeTagError", "VersionConflictError",
 }  # fmt: skip
 
 

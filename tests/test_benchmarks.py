@@ -74,7 +74,8 @@ def test_bare_class_has_the_job_fields_but_no_fsm_state() -> None:
     bare = {f.name for f in attrs.fields(BareJob)}
     job = {f.name for f in attrs.fields(CommandJob)}
     assert bare < job
-    assert job - bare == {"_engine", "_status", "_history", "_lock", "_observers"}
+    # _kept_empty: which empty mappings the job's source file wrote (for dump).
+    assert job - bare == {"_engine", "_status", "_history", "_lock", "_observers", "_kept_empty"}
 
 
 def test_statechart_follows_the_lifecycle() -> None:
@@ -140,6 +141,20 @@ def test_table_marks_missed_targets() -> None:
     assert lines[3].endswith("| ≤ 1.25x | **no** |")
     assert "| 40 B |" in lines[4]
     assert lines[4].endswith("| ≤ 64 B | yes |")
+
+
+def test_quick_table_does_not_judge_targets() -> None:
+    """A --quick run is too small to measure: its table says so instead of "no"."""
+    rows = [
+        {"benchmark": "b", "subject": "slow", "median_s": 2e-6, "per": "event", "anchor": "x",
+         "ratio": 2.0, "target": 1.25},
+        {"benchmark": "b", "subject": "missed", "median_s": 2e-6, "per": "event", "anchor": "x",
+         "ratio": 2.0, "target": 1.25, "met": False},
+    ]  # fmt: skip
+    text = run.table(rows, quick=True)
+    assert "**no**" not in text
+    assert text.splitlines()[2].endswith("| ≤ 1.25x | (quick run) |")
+    assert "**no**" in run.table(rows)
 
 
 def test_write_docs_replaces_only_between_markers(tmp_path: Path) -> None:

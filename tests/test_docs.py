@@ -143,3 +143,17 @@ def test_generated_tables_escape_pipes_in_every_column() -> None:
         assert rows
         for row in rows:
             assert len(re.split(r"(?<!\\)\|", row)) == columns + 2, row
+
+
+def test_profile_sections_are_current_and_complete() -> None:
+    """docs/lifecycles.md has a current generated section for every built-in profile."""
+    from jobfsm.docgen import profile_markdown
+    from jobfsm.profiles import names
+
+    text = (REPO / "docs" / "lifecycles.md").read_text(encoding="utf-8")
+    for name in names():
+        assert _section(text, f"profile:{name}") == profile_markdown(name), (
+            f"docs/lifecycles.md section of {name!r} is out of date; regenerate with: "
+            "python -m jobfsm.docgen docs/lifecycles.md"
+        )
+    assert refresh_markdown(text) == text

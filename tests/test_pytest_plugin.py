@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from jobfsm import DEFAULT_LIFECYCLE
+from jobfsm import DEFAULT_LIFECYCLE, EventSpec
 
 pytest_plugins = ["pytester"]
 
@@ -71,10 +71,10 @@ def test_lifecycle_fixture_defaults_to_azureml(pytester: pytest.Pytester) -> Non
     """Without option or ini value, jobfsm_lifecycle is the Azure ML lifecycle."""
     pytester.makepyfile(
         """
-        from jobfsm import DEFAULT_LIFECYCLE
+        from jobfsm import DEFAULT_LIFECYCLE, EventSpec
 
         def test_default(jobfsm_lifecycle):
-            assert jobfsm_lifecycle is DEFAULT_LIFECYCLE
+            assert jobfsm_lifecycle == DEFAULT_LIFECYCLE
         """
     )
     pytester.runpytest(*PLUGIN).assert_outcomes(passed=1)
@@ -93,18 +93,51 @@ def test_lifecycle_option_and_ini(pytester: pytest.Pytester) -> None:
     pytester.runpytest(*PLUGIN, "--jobfsm-lifecycle", "azureml").assert_outcomes(passed=1)
 
 
+def test_profiles_and_lifecycle_files(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A built-in profile name, or a lifecycle file: from the command line relative to the
+    current folder, from the ini file relative to the ini file's folder."""
+    (pytester.path / "conf").mkdir()
+    ticket = DEFAULT_LIFECYCLE.extend(
+        name="Ticket job",
+        states=["Paused"],
+        events=[EventSpec("pause", "Running", "Paused"), EventSpec("unpause", "Paused", "Running")],
+    )
+    ticket.to_file(pytester.path / "conf" / "ticket.yaml")
+    pytester.makepyfile(
+        """
+        import os
+
+        def test_named(jobfsm_lifecycle):
+            assert jobfsm_lifecycle.name == os.environ["EXPECTED_LIFECYCLE"]
+        """
+    )
+    for value, name in [("slurm", "Slurm job"), ("conf/ticket.yaml", "Ticket job")]:
+        monkeypatch.setenv("EXPECTED_LIFECYCLE", name)
+        pytester.runpytest(*PLUGIN, "--jobfsm-lifecycle", value).assert_outcomes(passed=1)
+    pytester.makefile(".ini", **{"conf/pytest": "[pytest]\njobfsm_lifecycle = ticket.yaml\n"})
+    result = pytester.runpytest(*PLUGIN, "-c", "conf/pytest.ini", "--rootdir", ".")
+    result.assert_outcomes(passed=1)
+
+
 def test_unknown_lifecycle_is_a_usage_error(pytester: pytest.Pytester) -> None:
     """A lifecycle nobody knows stops the run with a usage error naming the source."""
     pytester.makepyfile("def test_never(jobfsm_lifecycle):\n    pass\n")
     result = pytester.runpytest(*PLUGIN, "--jobfsm-lifecycle", "no-such-lifecycle")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
-        ["*--jobfsm-lifecycle: unknown lifecycle 'no-such-lifecycle'*azureml*"]
+        ["*--jobfsm-lifecycle: no lifecycle named 'no-such-lifecycle' (built-in profiles: *"]
     )
     pytester.makeini("[pytest]\njobfsm_lifecycle = nowhere\n")
     result = pytester.runpytest(*PLUGIN)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*ini option jobfsm_lifecycle: unknown lifecycle 'nowhere'*"])
+    result.stderr.fnmatch_lines(["*ini option jobfsm_lifecycle: no lifecycle named 'nowhere'*"])
+    pytester.makeini("[pytest]\njobfsm_lifecycle = broken.yaml\n")
+    pytester.makefile(".yaml", broken="name: broken\nstates: []\n")
+    result = pytester.runpytest(*PLUGIN)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*ini option jobfsm_lifecycle: *broken.yaml*"])
 
 
 def test_marker_names_a_tests_own_lifecycle(pytester: pytest.Pytester) -> None:
@@ -113,9 +146,12 @@ def test_marker_names_a_tests_own_lifecycle(pytester: pytest.Pytester) -> None:
         """
         import pytest
 
-        @pytest.mark.jobfsm_lifecycle("azureml")
+        @pytest.mark.jobfsm_lifecycle("kubernetes-pod")
         def test_marked(jobfsm_lifecycle):
-            assert jobfsm_lifecycle.initial == "NotStarted"
+            assert jobfsm_lifecycle.name != "Azure ML job"
+
+        def test_unmarked(jobfsm_lifecycle):
+            assert jobfsm_lifecycle.name == "Azure ML job"
 
         @pytest.mark.jobfsm_lifecycle("elsewhere")
         def test_unknown(jobfsm_lifecycle):
@@ -123,8 +159,8 @@ def test_marker_names_a_tests_own_lifecycle(pytester: pytest.Pytester) -> None:
         """
     )
     result = pytester.runpytest(*PLUGIN, "--strict-markers")
-    result.assert_outcomes(passed=1, errors=1)
-    result.stdout.fnmatch_lines(["*jobfsm_lifecycle marker: unknown lifecycle 'elsewhere'*"])
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*jobfsm_lifecycle marker: no lifecycle named 'elsewhere'*"])
 
 
 def test_check_fixture_runs_the_model_against_an_adapter(pytester: pytest.Pytester) -> None:
@@ -174,7 +210,7 @@ def test_entry_point_declares_this_plugin() -> None:
     module = importlib.import_module(declared["jobfsm"])
     for hook in ("pytest_addoption", "pytest_configure", "jobfsm_lifecycle", "jobfsm_check"):
         assert callable(getattr(module, hook)), hook
-    assert module.lifecycle_named("azureml") is DEFAULT_LIFECYCLE
+    assert module.lifecycle_named("azureml") == DEFAULT_LIFECYCLE
 
 
 def test_plugin_loads_without_hypothesis(tmp_path: Path) -> None:

@@ -31,6 +31,7 @@ from jobfsm import (
     Reason,
     UnknownStatusError,
     UnreachableStatusError,
+    profiles,
     validate_events,
     validate_trace,
 )
@@ -198,11 +199,48 @@ def test_generated_lifecycles_pass_the_definition_checks(lifecycle: Lifecycle) -
         descriptions=dict(lifecycle.descriptions),
     )
     assert again == lifecycle
-    assert again._problems() == []
     initial = lifecycle.status(lifecycle.initial)
     assert set(lifecycle.statuses) == {initial} | lifecycle.reachable[initial]
     for status in lifecycle.non_terminal:
         assert lifecycle.reachable[status] & lifecycle.terminal
+
+
+@nested(40)
+@given(lifecycle=lifecycles())
+def test_generated_lifecycles_round_trip_through_lifecycle_files(lifecycle: Lifecycle) -> None:
+    """to_file then from_file gives the lifecycle back (an empty description is left out)."""
+    text = io.StringIO()
+    lifecycle.to_file(text)
+    again = Lifecycle.from_file(io.StringIO(text.getvalue()))
+    assert again == lifecycle
+    assert dict(again.descriptions) == {s: d for s, d in lifecycle.descriptions.items() if d}
+
+
+@pytest.mark.parametrize("name", profiles.names())
+@settings(max_examples=20, deadline=None)
+@given(data=st.data())
+def test_traces_of_every_builtin_profile_hold_exactly_their_plants(
+    name: str, data: st.DataObject
+) -> None:
+    """On each built-in profile, in both modes, traces validate clean or as planted."""
+    lifecycle = profiles.resolve(name)
+    mode = data.draw(st.sampled_from(MODES))
+    trace = data.draw(traces(lifecycle, mode=mode, valid=data.draw(st.booleans())))
+    report = validate_trace(trace, mode=mode, lifecycle=lifecycle)
+    assert tuple(Planted.of(v) for v in report.violations) == trace.planted
+
+
+@pytest.mark.parametrize("name", profiles.names())
+def test_model_passes_jobs_of_every_builtin_profile(name: str) -> None:
+    """jobfsm's Job follows each built-in profile under the model."""
+    lifecycle = profiles.resolve(name)
+    run_model(
+        lambda: JobAdapter(lifecycle),
+        lifecycle,
+        max_examples=10,
+        steps=20,
+        refusals=IllegalTransitionError,
+    )
 
 
 def test_generated_lifecycles_include_multi_destination_events() -> None:

@@ -12,7 +12,7 @@ import enum
 from collections.abc import Iterable
 
 from jobfsm.errors import IllegalTransitionError
-from jobfsm.job import GenericJob, Job
+from jobfsm.job import CommandJob, Job
 from jobfsm.lifecycle import Lifecycle
 
 __all__ = ["reference_job", "try_fire"]
@@ -20,9 +20,7 @@ __all__ = ["reference_job", "try_fire"]
 
 def reference_job(lifecycle: Lifecycle) -> Job:
     """A fresh job of *lifecycle* at its initial status (already named: no submission defaults)."""
-    return GenericJob(
-        type="reference", name="reference", experiment_name="reference", lifecycle=lifecycle
-    )
+    return CommandJob(name="reference", experiment_name="reference", lifecycle=lifecycle)
 
 
 def try_fire(job: Job, event: str) -> enum.StrEnum | None:

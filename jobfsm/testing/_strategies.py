@@ -157,7 +157,8 @@ def event_sequences(
 
 
 def _unknown_spelling(draw: st.DrawFn, lifecycle: Lifecycle) -> str:
-    """A status-like text the lifecycle does not know (a typo of one of its statuses)."""
+    """A status-like text the lifecycle does not know (a typo of one of its statuses;
+    never one of its aliases, which are other spellings it does know)."""
     status = str(draw(statuses(lifecycle)))
     how = draw(st.sampled_from(["lower", "upper", "drop", "double", "suffix"]))
     text = {
@@ -167,7 +168,7 @@ def _unknown_spelling(draw: st.DrawFn, lifecycle: Lifecycle) -> str:
         "double": status + status[-1],
         "suffix": status + "ed",
     }[how]
-    while not text.strip() or text in lifecycle.states:
+    while not text.strip() or text in lifecycle.states or text in lifecycle.aliases:
         text += "x"
     return text
 
