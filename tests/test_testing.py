@@ -51,6 +51,7 @@ from jobfsm.testing import (
     statuses,
     traces,
 )
+from tests.stores import target  # noqa: F401 - a fixture: a store per backend
 
 REPO = Path(__file__).resolve().parents[1]
 MODES = ("strict", "observed")
@@ -395,7 +396,7 @@ class JobAdapter:
 class StoreAdapter:
     """One job in a JobStore (a SQLite file): every event is a load, fire and write back."""
 
-    def __init__(self, path: Path, lifecycle: Lifecycle = L) -> None:
+    def __init__(self, path: Path | str, lifecycle: Lifecycle = L) -> None:
         self.store = JobStore(path, lifecycle=lifecycle)
         self.lifecycle = lifecycle
         self.names = (f"job{n}" for n in itertools.count())
@@ -469,9 +470,13 @@ def test_model_passes_jobfsms_own_job() -> None:
     run_model(JobAdapter, max_examples=60, refusals=IllegalTransitionError)
 
 
-def test_model_passes_the_job_store(tmp_path: Path) -> None:
-    """JobStore, one reset adapter for all test cases, follows the lifecycle too."""
-    run_model(StoreAdapter(tmp_path / "jobs.db"), max_examples=15, refusals=IllegalTransitionError)
+def test_model_passes_the_job_store(target: str) -> None:  # noqa: F811
+    """JobStore (SQLite and PostgreSQL), one reset adapter for all runs, follows it too."""
+    adapter = StoreAdapter(target)
+    try:
+        run_model(adapter, max_examples=15, refusals=IllegalTransitionError)
+    finally:
+        adapter.store.close()
 
 
 @nested(6)
