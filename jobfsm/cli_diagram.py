@@ -7,6 +7,7 @@ import os
 import sys
 from typing import Any
 
+from jobfsm import cli_pictures
 from jobfsm.cli import EXIT_OK, _fail, _one_line, _stdout_to_devnull
 
 __all__ = ["add_commands"]
@@ -39,6 +40,7 @@ def add_commands(sub: Any) -> None:
     cli_lifecycles.add_lifecycle_option(diagram)
     diagram.set_defaults(handler=_diagram)
     cli_lifecycles.register(sub)
+    cli_pictures.register(sub, diagram, _diagram, _write_atomically)
 
 
 _SUFFIX_FORMATS = {
@@ -80,7 +82,7 @@ def _diagram(args: argparse.Namespace) -> int:
         job = None
         if args.job:
             job = load_job(args.job, lifecycle=lifecycle)
-        data = render(fmt, lifecycle=lifecycle, job=job)
+        data = render(fmt, lifecycle=lifecycle, job=job, full=args.full)
         if args.output is None:
             sys.stdout.flush()
             sys.stdout.buffer.write(data)

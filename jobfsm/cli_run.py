@@ -15,6 +15,7 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator, Sequence
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -182,8 +183,14 @@ def _status(args: argparse.Namespace) -> int:
 
     try:
         with _open_store(args.store, args) as store:
-            names = [args.name] if args.name is not None else store.names()
-            rows = [_row(store.get(name)) for name in names]
+            if args.name is None:
+                # The rows alone (no job documents): one query however many jobs.
+                rows = [_summary(row) for row in store.jobs()]
+            else:
+                job = store.get(args.name)
+                # Its row is among those at its status (a narrower query than all).
+                row = next(r for r in store.jobs(status=job.status) if r.name == args.name)
+                rows = [{**_summary(row), "log_files": dict(job.log_files or {})}]
     except (_NoStore, JobFSMError, OSError) as exc:
         return _fail(_one_line(exc))
     if args.format == "json":
@@ -194,23 +201,26 @@ def _status(args: argparse.Namespace) -> int:
                 value = ", ".join(f"{k}: {v}" for k, v in value.items()) or "-"
             print(f"{key}: {value if value is not None else '-'}")
     else:
-        for line in _table([(r["name"], r["status"], r["type"], r["updated"] or "-")
+        for line in _table([(r["name"], r["status"], r["type"], r["updated"])
                             for r in rows], ("NAME", "STATUS", "TYPE", "UPDATED")):  # fmt: skip
             print(line)
     return EXIT_OK
 
 
-def _row(job: Any) -> dict[str, Any]:
-    from jobfsm._yamldoc import history_to_list
-
-    last = history_to_list(job.history[-1:])
+def _summary(row: Any) -> dict[str, Any]:
+    """The JSON form of a store row (``JobStore.jobs``)."""
+    beat = row.heartbeat_at
     return {
-        "name": job.name,
-        "status": str(job.status),
-        "type": job.type,
-        "updated": last[0]["at"] if last else None,
-        "log_files": dict(job.log_files or {}),
+        "name": row.name,
+        "status": str(row.status),
+        "type": row.type,
+        "updated": _utc(row.updated_at),
+        "heartbeat": None if beat is None else _utc(beat),
     }
+
+
+def _utc(at: Any) -> str:
+    return str(at.astimezone(UTC).isoformat().replace("+00:00", "Z"))
 
 
 def _history(args: argparse.Namespace) -> int:

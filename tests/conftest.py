@@ -57,3 +57,21 @@ def corpus() -> Path:
     if not (CORPUS / "MANIFEST.tsv").is_file():
         pytest.skip(f"conformance corpus not found at {CORPUS}")
     return CORPUS
+
+
+def needs_program(*names: str, install: str) -> str:
+    """The path of the first of *names* found on ``PATH``, for a test of a feature needing it.
+
+    Skips the calling test when none is found, unless ``JOBFSM_REQUIRE_ALL=1``
+    (then it fails, naming *install*, the command that provides it).
+    """
+    import shutil
+
+    for name in names:
+        found = shutil.which(name)
+        if found:
+            return found
+    message = f"{' or '.join(names)} not found on PATH: {install}"
+    if REQUIRE_ALL:
+        pytest.fail(message)
+    pytest.skip(message)

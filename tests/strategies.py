@@ -8,6 +8,7 @@ live here.
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 from hypothesis import strategies as st
 
@@ -52,3 +53,33 @@ def events_for(walk: list[JobStatus]) -> list[tuple[str, JobStatus]]:
         event = next(e for e, targets in table[source].items() if dest in targets)
         steps.append((event, dest))
     return steps
+
+
+# -- event logs (tests/test_stats.py, tests/test_processmap.py) -----------------
+
+_STATES = [str(s) for s in JobStatus]
+
+
+@st.composite
+def logs(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """Interleaved events of a few jobs: any statuses (repeats, jumps, an unknown one),
+    times mostly increasing, sometimes missing or going backwards."""
+    traces = []
+    for number in range(draw(st.integers(1, 5))):
+        events = []
+        clock = draw(st.integers(0, 1000))
+        for _ in range(draw(st.integers(1, 10))):
+            status = draw(st.sampled_from([*_STATES, "Bogus"]))
+            if events and draw(st.booleans()) and draw(st.booleans()):
+                status = events[-1]["status"]  # a repeat
+            clock += draw(st.sampled_from([0, 1, 5, 30, 600, 3600, -7]))
+            time = None if draw(st.integers(0, 9)) == 0 else clock
+            events.append({"job": f"job-{number}", "status": status, "time": time})
+        traces.append(events)
+    order = draw(st.permutations([i for i, t in enumerate(traces) for _ in t]))
+    cursors = [0] * len(traces)
+    rows = []
+    for index in order:
+        rows.append(traces[index][cursors[index]])
+        cursors[index] += 1
+    return rows

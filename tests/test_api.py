@@ -117,3 +117,31 @@ def test_importing_jobfsm_does_not_import_the_testing_kit() -> None:
         cwd=Path(__file__).resolve().parents[1],
     )
     assert done.stdout.strip() == "[]", done.stderr
+
+
+def test_picture_modules_are_pinned() -> None:
+    """The picture modules' public names (imported from their modules, not the package)."""
+    from jobfsm import diagram_compound, diagram_groups, processmap, quantiles, stats, timeline
+
+    assert set(diagram_groups.__all__) == {
+        "MIN_SAVED_ARROWS", "Group", "GroupedArrow", "GroupedView", "grouped_view"
+    }  # fmt: skip
+    assert set(diagram_compound.__all__) == {
+        "LEGEND", "grouped_dot", "grouped_mermaid", "step_label"
+    }  # fmt: skip
+    assert set(processmap.__all__) == {
+        "MapEdge", "ProcessMap", "format_seconds", "process_map", "render", "to_dot", "to_mermaid"
+    }  # fmt: skip
+    assert set(stats.__all__) == {
+        "OpenJob", "Stats", "StatusStats", "TerminalStats", "stats_csv", "stats_text",
+        "time_in_status",
+    }  # fmt: skip
+    assert set(timeline.__all__) == {
+        "TIMELINE_FORMATS", "Bar", "render", "timelines", "to_dot", "to_gantt"
+    }  # fmt: skip
+    assert set(quantiles.__all__) == {
+        "DEFAULT_EXACT_LIMIT", "MIN_VALUE", "Durations", "QuantileSketch", "nearest_rank"
+    }  # fmt: skip
+    for module in (diagram_groups, diagram_compound, processmap, stats, timeline, quantiles):
+        for name in module.__all__:
+            assert getattr(module, name) is not None
