@@ -10,7 +10,9 @@ the records they carry), ``validate``, ``eventlog`` and ``columnar``
 ``spark`` (the same verdicts on Apache Spark, imported on its own),
 ``yamlio`` (job files), ``store`` (durable job stores: SQLite, PostgreSQL),
 ``diagrams`` and ``docgen`` (pictures and tables), ``cli`` (the command line)
-and ``errors`` (every exception).
+and ``errors`` (every exception). The testing kit,
+``jobfsm.testing`` (Hypothesis strategies and a model-based test), and its pytest
+plugin, ``jobfsm.pytest_plugin``, are imported only by those who use them.
 """
 
 from jobfsm.columnar import ArrowEventLog, read_arrow, read_parquet
@@ -34,6 +36,7 @@ from jobfsm.errors import (
     JobNotFoundError,
     JobRunError,
     JobStoreError,
+    LifecycleAssertionError,
     LifecycleDefinitionError,
     LifecycleFileError,
     MissingExtraError,
@@ -115,6 +118,7 @@ __all__ = [
     "JobStore",
     "JobStoreError",
     "Lifecycle",
+    "LifecycleAssertionError",
     "LifecycleDefinitionError",
     "LifecycleFileError",
     "MalformedEvent",
