@@ -42,6 +42,7 @@ from jobfsm.errors import (
     MissingExtraError,
     NoWorkingDirectoryError,
     ReadOnlyAttributeError,
+    StoreOptionError,
     StreamNotWritableError,
     TimeWentBackwardsError,
     TransitionIdReusedError,
@@ -51,6 +52,7 @@ from jobfsm.errors import (
     UnknownStatusError,
     UnreachableStatusError,
     UnsafeTagError,
+    UnstorableJobError,
     VersionConflictError,
 )
 from jobfsm.eventlog import EventLog, MalformedEvent, read_csv, read_jsonl
@@ -130,6 +132,7 @@ __all__ = [
     "Reason",
     "Report",
     "StatusMapping",
+    "StoreOptionError",
     "StreamNotWritableError",
     "SweepJob",
     "SystemData",
@@ -141,6 +144,7 @@ __all__ = [
     "UnknownStatusError",
     "UnreachableStatusError",
     "UnsafeTagError",
+    "UnstorableJobError",
     "VersionConflictError",
     "Violation",
     "add_observer",

@@ -22,6 +22,8 @@ working for code that does not know about jobfsm::
     │   ├── VersionConflictError               a stale expected_version; nothing written
     │   └── TransitionIdReusedError            a transition id sent with another request
     ├── JobNotFoundError(KeyError)             no stored job has that name
+    ├── UnstorableJobError(ValueError)         a job the store cannot keep (name, lifecycle)
+    ├── StoreOptionError(ValueError)           a JobStore location or option that cannot work
     ├── JobRunError(ValueError)                a job the local executor cannot run
     ├── JobFileError(ValueError)               a job file cannot be loaded (file:line:col)
     │   ├── JobFileSyntaxError                 malformed YAML
@@ -78,6 +80,7 @@ __all__ = [
     "MissingExtraError",
     "NoWorkingDirectoryError",
     "ReadOnlyAttributeError",
+    "StoreOptionError",
     "StreamNotWritableError",
     "TimeWentBackwardsError",
     "TransitionIdReusedError",
@@ -87,6 +90,7 @@ __all__ = [
     "UnknownStatusError",
     "UnreachableStatusError",
     "UnsafeTagError",
+    "UnstorableJobError",
     "VersionConflictError",
     "closest",
 ]
@@ -363,6 +367,22 @@ class AsyncObserverError(JobFSMError, TypeError):
 
 class JobStoreError(JobFSMError, OSError):
     """The job store cannot do what was asked (locked database, duplicate name, ...)."""
+
+
+class StoreOptionError(JobFSMError, ValueError):
+    """A ``JobStore`` location or option that cannot work (in-memory file, bad schema, ...)."""
+
+
+class UnstorableJobError(JobFSMError, ValueError):
+    """A job the store cannot keep: no usable name, or another lifecycle than the store's.
+
+    ``name`` is the job's name as given (possibly ``None``) and ``store`` the store.
+    """
+
+    def __init__(self, store: object, name: object, reason: str) -> None:
+        self.store = store
+        self.name = name
+        super().__init__(f"{store}: cannot store job {name!r}: {reason}")
 
 
 class JobNotFoundError(JobFSMError, KeyError):

@@ -37,7 +37,7 @@ PUBLIC = {
     "UnknownProfileError",
     "StreamNotWritableError", "TimeWentBackwardsError", "TransitionIdReusedError",
     "UnknownEventError", "UnknownJobTypeError", "UnknownStatusError", "UnreachableStatusError",
-    "UnsafeTagError", "VersionConflictError",
+    "StoreOptionError", "UnsafeTagError", "UnstorableJobError", "VersionConflictError",
 }  # fmt: skip
 
 

@@ -26,7 +26,9 @@ from jobfsm.errors import (
     JobFileStatusError,
     JobNotFoundError,
     JobStoreError,
+    StoreOptionError,
     UnknownStatusError,
+    UnstorableJobError,
 )
 from jobfsm.store import JobStore
 
@@ -72,8 +74,31 @@ def test_missing_and_duplicate_names(tmp_path: Path) -> None:
             store.add(CommandJob(name="a"))
         with pytest.raises(ValueError, match="needs a non-empty string name"):
             store.add(CommandJob())
-        with pytest.raises(ValueError, match="not 5"):
+        with pytest.raises(UnstorableJobError, match="cannot store job 5"):
             store.add(CommandJob(name=5))  # type: ignore[arg-type]
+
+
+def test_a_name_utf8_cannot_encode_is_refused_and_never_found(tmp_path: Path) -> None:
+    """A surrogate in a job name is a jobfsm error on add, and such a job is never found."""
+    with JobStore(tmp_path / "jobs.db") as store:
+        with pytest.raises(UnstorableJobError, match="surrogate") as info:
+            store.add(CommandJob(name="a\udc80b"))
+        assert isinstance(info.value, ValueError)
+        assert info.value.name == "a\udc80b"
+        assert len(store) == 0
+        with pytest.raises(JobNotFoundError):
+            store.get("a\udc80b")
+        with pytest.raises(JobNotFoundError):
+            store.fire("a\udc80b", "start")
+        assert "a\udc80b" not in store
+
+
+def test_store_options_that_cannot_work_are_jobfsm_errors(tmp_path: Path) -> None:
+    """An in-memory database or an unknown durability is a StoreOptionError (a ValueError)."""
+    with pytest.raises(StoreOptionError, match="needs a database file"):
+        JobStore(":memory:")
+    with pytest.raises(StoreOptionError, match="durability"):
+        JobStore(tmp_path / "jobs.db", durability="fast")  # type: ignore[arg-type]
 
 
 def test_queries_by_status(tmp_path: Path) -> None:

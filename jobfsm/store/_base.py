@@ -27,11 +27,12 @@ from jobfsm.errors import (
     JobStoreError,
     TimeWentBackwardsError,
     TransitionIdReusedError,
+    UnstorableJobError,
     VersionConflictError,
 )
 from jobfsm.job import Job
 from jobfsm.store import _document
-from jobfsm.store._contract import DURABILITY, StoreBase, _named
+from jobfsm.store._contract import DURABILITY, StoreBase, _encodable, _named
 from jobfsm.store._model import (
     Applied,
     Transition,
@@ -87,15 +88,20 @@ class JobStore(StoreBase):
             JobDumpError: the job holds a value YAML cannot represent.
         """
         if not job.name or not isinstance(job.name, str):
-            raise ValueError(
-                f"a job needs a non-empty string name to be stored, not {job.name!r}; "
-                "fire 'start' or pass name="
+            raise UnstorableJobError(
+                self, job.name, "a job needs a non-empty string name; fire 'start' or pass name="
+            )
+        if not _encodable(job.name):
+            raise UnstorableJobError(
+                self, job.name, "the name holds a character UTF-8 cannot encode (a surrogate)"
             )
         if job.lifecycle != self.lifecycle:
-            raise ValueError(
-                f"job {job.name!r} follows lifecycle {job.lifecycle.name!r} but {self} "
-                f"holds jobs of {self.lifecycle.name!r}; create the job with "
-                "lifecycle=store.lifecycle, or open the store with the job's lifecycle"
+            raise UnstorableJobError(
+                self,
+                job.name,
+                f"it follows lifecycle {job.lifecycle.name!r} but the store holds jobs of "
+                f"{self.lifecycle.name!r}; create the job with lifecycle=store.lifecycle, "
+                "or open the store with the job's lifecycle",
             )
         name, document = job.name, _document.encode(job)
         with job._get_lock():

@@ -14,7 +14,13 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any, ClassVar, Self, TypeVar
 
-from jobfsm.errors import JobFileStatusError, JobFSMError, JobNotFoundError, UnknownStatusError
+from jobfsm.errors import (
+    JobFileStatusError,
+    JobFSMError,
+    JobNotFoundError,
+    StoreOptionError,
+    UnknownStatusError,
+)
 from jobfsm.job import Job
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Lifecycle
 from jobfsm.machine import engine_for
@@ -66,7 +72,7 @@ class StoreBase:
         schema: str | None = None,
     ) -> None:
         if durability not in DURABILITY:
-            raise ValueError(f"durability {durability!r} is not one of {DURABILITY}")
+            raise StoreOptionError(f"durability {durability!r} is not one of {DURABILITY}")
         self.lifecycle = lifecycle
         self.timeout = timeout
         self.durability = durability
@@ -228,7 +234,7 @@ class StoreBase:
         return int(self._read(lambda tx: tx.execute("SELECT COUNT(*) FROM jobs").fetchone()[0]))
 
     def __contains__(self, name: object) -> bool:
-        if not isinstance(name, str):
+        if not isinstance(name, str) or not _encodable(name):
             return False
         sql = self._sql["exists"]
         return bool(self._read(lambda tx: tx.execute(sql, (name,)).fetchone()))
@@ -242,14 +248,14 @@ class StoreBase:
 
     def _row(self, tx: Any, name: str) -> tuple[str, int, int]:
         """``(status, version, updated_at)`` of *name*, locked for this transaction."""
-        row = tx.execute(self._sql["row"], (name,)).fetchone()
+        row = tx.execute(self._sql["row"], (name,)).fetchone() if _encodable(name) else None
         if row is None:
             raise JobNotFoundError(name, self)
         return row  # type: ignore[no-any-return]
 
     def _load(self, tx: Any, name: str) -> tuple[str, str, list[Transition]]:
         """``(document, status, history)`` of *name*, consistent with each other."""
-        row = tx.execute(self._sql["document"], (name,)).fetchone()
+        row = tx.execute(self._sql["document"], (name,)).fetchone() if _encodable(name) else None
         if row is None:
             raise JobNotFoundError(name, self)
         status, version, document = row
@@ -277,6 +283,15 @@ class StoreBase:
             return check()
         except JobFSMError as exc:
             raise _named(exc, f"{self}: job {name!r}") from None
+
+
+def _encodable(name: str) -> bool:
+    """Whether *name* can be a stored name (text the databases keep as UTF-8)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _named(exc: JobFSMError, where: object) -> JobFSMError:

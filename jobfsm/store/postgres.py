@@ -30,7 +30,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from jobfsm.errors import JobStoreError
+from jobfsm.errors import JobStoreError, StoreOptionError
 from jobfsm.lifecycle import Lifecycle
 from jobfsm.store._base import JobStore
 
@@ -105,7 +105,7 @@ class PostgresStore(JobStore):
         url, from_url = _split_schema(os.fspath(target))
         schema = schema or from_url
         if schema is not None and not _IDENTIFIER.match(schema):
-            raise ValueError(
+            raise StoreOptionError(
                 f"schema {schema!r} is not a plain SQL identifier (letters, digits, _; "
                 "at most 63 characters, not starting with a digit)"
             )

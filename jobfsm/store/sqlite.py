@@ -27,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from jobfsm.errors import JobFileError, JobStoreError
+from jobfsm.errors import JobFileError, JobStoreError, StoreOptionError
 from jobfsm.lifecycle import Lifecycle
 from jobfsm.store import _document
 from jobfsm.store._base import JobStore
@@ -104,12 +104,12 @@ class SQLiteStore(JobStore):
         if text in ("", ":memory:") or text.startswith("file::memory:") or "mode=memory" in text:
             # Each thread opens its own connection, and each would get its own
             # empty in-memory database: the store would not be shared.
-            raise ValueError(
+            raise StoreOptionError(
                 "JobStore needs a database file (it opens one connection per thread, "
                 "and an in-memory database is private to its connection)"
             )
         if schema is not None:
-            raise ValueError("schema= is a PostgreSQL option; a SQLite store is one file")
+            raise StoreOptionError("schema= is a PostgreSQL option; a SQLite store is one file")
         kwargs: dict[str, Any] = {"timeout": timeout, "durability": durability}
         if lifecycle is not None:
             kwargs["lifecycle"] = lifecycle
