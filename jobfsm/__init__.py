@@ -9,46 +9,114 @@ the records they carry), ``validate`` and
 ``cli`` (the command line) and ``errors`` (every exception).
 """
 
-from jobfsm.diagrams import render, to_dot, to_mermaid
-from jobfsm.errors import (
-    DiagramFormatError,
-    DiagramRenderError,
-    EventLogError,
-    GraphvizNotFoundError,
-    IllegalTransitionError,
-    InvalidHistoryError,
-    JobDumpError,
-    JobFileError,
-    JobFileExistsError,
-    JobFileHistoryError,
-    JobFileStatusError,
-    JobFileStructureError,
-    JobFileSyntaxError,
-    JobFSMError,
-    JobNotFoundError,
-    JobStoreError,
-    LifecycleDefinitionError,
-    ReadOnlyAttributeError,
-    StreamNotWritableError,
-    UnknownEventError,
-    UnknownStatusError,
-    UnsafeTagError,
-)
-from jobfsm.eventlog import EventLog, MalformedEvent, read_csv, read_jsonl
-from jobfsm.job import CommandJob, GenericJob, Job, PipelineJob, SweepJob
-from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Edge, EventSpec, JobStatus, Lifecycle
-from jobfsm.machine import (
-    HistoryEntry,
-    Observer,
-    add_observer,
-    remove_observer,
-    set_compiled_dispatch,
-)
-from jobfsm.names import generate_name
-from jobfsm.services import JobService, JobServiceType, SystemData
-from jobfsm.store import JobStore
-from jobfsm.validate import Gap, Reason, Report, Violation, validate_events, validate_trace
-from jobfsm.yamlio import load_job
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from jobfsm.diagrams import render, to_dot, to_mermaid
+    from jobfsm.errors import (
+        DiagramFormatError,
+        DiagramRenderError,
+        EventLogError,
+        GraphvizNotFoundError,
+        IllegalTransitionError,
+        InvalidHistoryError,
+        JobDumpError,
+        JobFileError,
+        JobFileExistsError,
+        JobFileHistoryError,
+        JobFileStatusError,
+        JobFileStructureError,
+        JobFileSyntaxError,
+        JobFSMError,
+        JobNotFoundError,
+        JobStoreError,
+        LifecycleDefinitionError,
+        ReadOnlyAttributeError,
+        StreamNotWritableError,
+        UnknownEventError,
+        UnknownStatusError,
+        UnsafeTagError,
+    )
+    from jobfsm.eventlog import EventLog, MalformedEvent, read_csv, read_jsonl
+    from jobfsm.job import CommandJob, GenericJob, Job, PipelineJob, SweepJob
+    from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Edge, EventSpec, JobStatus, Lifecycle
+    from jobfsm.machine import (
+        HistoryEntry,
+        Observer,
+        add_observer,
+        remove_observer,
+        set_compiled_dispatch,
+    )
+    from jobfsm.names import generate_name
+    from jobfsm.services import JobService, JobServiceType, SystemData
+    from jobfsm.store import JobStore
+    from jobfsm.validate import Gap, Reason, Report, Violation, validate_events, validate_trace
+    from jobfsm.yamlio import load_job
+
+# Public name -> the module that defines it. Names are imported on first use
+# (PEP 562), so that `jobfsm validate` does not pay for diagrams, YAML or the
+# store, and `import jobfsm` stays cheap.
+_EXPORTS: dict[str, str] = {
+    "render": "jobfsm.diagrams",
+    "to_dot": "jobfsm.diagrams",
+    "to_mermaid": "jobfsm.diagrams",
+    "DiagramFormatError": "jobfsm.errors",
+    "DiagramRenderError": "jobfsm.errors",
+    "EventLogError": "jobfsm.errors",
+    "GraphvizNotFoundError": "jobfsm.errors",
+    "IllegalTransitionError": "jobfsm.errors",
+    "InvalidHistoryError": "jobfsm.errors",
+    "JobDumpError": "jobfsm.errors",
+    "JobFileError": "jobfsm.errors",
+    "JobFileExistsError": "jobfsm.errors",
+    "JobFileHistoryError": "jobfsm.errors",
+    "JobFileStatusError": "jobfsm.errors",
+    "JobFileStructureError": "jobfsm.errors",
+    "JobFileSyntaxError": "jobfsm.errors",
+    "JobFSMError": "jobfsm.errors",
+    "JobNotFoundError": "jobfsm.errors",
+    "JobStoreError": "jobfsm.errors",
+    "LifecycleDefinitionError": "jobfsm.errors",
+    "ReadOnlyAttributeError": "jobfsm.errors",
+    "StreamNotWritableError": "jobfsm.errors",
+    "UnknownEventError": "jobfsm.errors",
+    "UnknownStatusError": "jobfsm.errors",
+    "UnsafeTagError": "jobfsm.errors",
+    "EventLog": "jobfsm.eventlog",
+    "MalformedEvent": "jobfsm.eventlog",
+    "read_csv": "jobfsm.eventlog",
+    "read_jsonl": "jobfsm.eventlog",
+    "CommandJob": "jobfsm.job",
+    "GenericJob": "jobfsm.job",
+    "Job": "jobfsm.job",
+    "PipelineJob": "jobfsm.job",
+    "SweepJob": "jobfsm.job",
+    "DEFAULT_LIFECYCLE": "jobfsm.lifecycle",
+    "Edge": "jobfsm.lifecycle",
+    "EventSpec": "jobfsm.lifecycle",
+    "JobStatus": "jobfsm.lifecycle",
+    "Lifecycle": "jobfsm.lifecycle",
+    "HistoryEntry": "jobfsm.machine",
+    "Observer": "jobfsm.machine",
+    "add_observer": "jobfsm.machine",
+    "remove_observer": "jobfsm.machine",
+    "set_compiled_dispatch": "jobfsm.machine",
+    "generate_name": "jobfsm.names",
+    "JobService": "jobfsm.services",
+    "JobServiceType": "jobfsm.services",
+    "SystemData": "jobfsm.services",
+    "JobStore": "jobfsm.store",
+    "Gap": "jobfsm.validate",
+    "Reason": "jobfsm.validate",
+    "Report": "jobfsm.validate",
+    "Violation": "jobfsm.validate",
+    "validate_events": "jobfsm.validate",
+    "validate_trace": "jobfsm.validate",
+    "load_job": "jobfsm.yamlio",
+}
 
 __all__ = [
     "DEFAULT_LIFECYCLE",
@@ -110,3 +178,16 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'jobfsm' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -9,7 +9,6 @@ UTF-8 text stops reading, with :class:`~jobfsm.errors.EventLogError`.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
@@ -140,6 +139,8 @@ class EventLog:
     def _csv_rows(
         self, stream: IO[str], errors: list[MalformedEvent]
     ) -> Iterator[tuple[int, dict[str, Any]]]:
+        import csv  # only CSV logs pay for it
+
         # strict: a quote left open is an error, not a field swallowing the rest of the file
         reader = csv.reader(stream, strict=True)
         header: list[str] | None = None
