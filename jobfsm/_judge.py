@@ -11,7 +11,9 @@ judge records the violations (and gaps) it finds.
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import attrs
@@ -134,8 +136,17 @@ class _Tables:
         return tuple(sorted((members[s] for s in statuses), key=self.order.__getitem__))
 
 
+# Kinds of deferred checks, in the order one line's violations are recorded.
+FIRST_TIME, BACKWARDS, STATUS = 0, 1, 2
+
 _TABLES: dict[Lifecycle, _Tables] = {}
 _SELF = object()  # a key no status can equal
+#: The last known status of a job whose earlier events are in another segment
+#: of the log: not known yet (``None`` means "no status before", a new job).
+_UNKNOWN: Any = type("_Unknown", (), {"__repr__": lambda self: "<unknown>"})()
+#: The map of a job seen first in a segment that does not open the log: no
+#: status is a plain next step, so each one goes to the judge, which defers it.
+_UNKNOWN_MAP: dict[Any, Any] = {_SELF: _UNKNOWN}
 
 
 def _tables(lifecycle: Lifecycle) -> _Tables:
@@ -143,6 +154,52 @@ def _tables(lifecycle: Lifecycle) -> _Tables:
     if tables is None:
         tables = _TABLES[lifecycle] = _Tables(lifecycle)
     return tables
+
+
+# -- times -----------------------------------------------------------------------
+
+
+def time_value(value: object) -> float | datetime:
+    """A comparable time: seconds for numbers, an aware datetime for ISO-8601 text.
+
+    Raises:
+        ValueError: not a number, or a string that is neither a number nor ISO-8601.
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if text.isdigit():  # seconds, even when they read as a date (20240501)
+                raise ValueError(text)
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            pass
+        else:
+            return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError(
+                f"time {value!r} is neither a number of seconds nor an ISO-8601 date-time"
+            ) from None
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond the float range
+            raise ValueError(f"time {value!r} is not a finite number") from None
+    else:
+        raise ValueError(f"time {value!r} must be a number or an ISO-8601 string")
+    if not math.isfinite(number):
+        raise ValueError(f"time {value!r} is not a finite number")
+    return number
+
+
+def before(a: float | datetime, b: float | datetime) -> bool:
+    """Whether time *a* is strictly before time *b* (numbers are POSIX seconds)."""
+    if type(a) is type(b):
+        return a < b  # type: ignore[operator]
+    ta = a.timestamp() if isinstance(a, datetime) else a
+    tb = b.timestamp() if isinstance(b, datetime) else b
+    return ta < tb
 
 
 # -- judging one status that is not a plain next step -----------------------------
@@ -162,6 +219,18 @@ class _Judge:
         self.start_map = self.t.start(self.start)
         self.violations: list[Violation] = []
         self.gaps: list[Gap] | None = [] if self.observed else None
+        # Checks that need the job's state before this segment (see
+        # jobfsm.segments), by job, in the order met.
+        self.opening: dict[Any, list[tuple[Any, ...]]] = {}
+        #: Whether this judge folds a segment that does not open the log.
+        self.deferring = False
+
+    def defer(self, job: object, item: tuple[Any, ...]) -> None:
+        """Keep a check that needs the job's state before this segment."""
+        items = self.opening.get(job)
+        if items is None:
+            items = self.opening[job] = []
+        items.append(item)
 
     def legal_after(self, prev: str | None) -> tuple[enum.StrEnum, ...]:
         t = self.t
@@ -174,6 +243,11 @@ class _Judge:
         """Judge *to* after *prev*; record what is found; return the new last known status."""
         t = self.t
         member = t.members.get(to)
+        if prev is _UNKNOWN:
+            self.defer(job, (STATUS, index, line, to))
+            if member is None:
+                return prev  # type: ignore[no-any-return]  # still not known
+            return member
         if member is None:
             err = UnknownStatusError(to, t.lifecycle.states)
             hint = f"; did you mean {err.suggestion!r}?" if err.suggestion else ""
@@ -231,6 +305,10 @@ class _Judge:
         self, job: object, index: int, line: int | None, prev: str | None, to: str,
         time: object, before: object, before_line: int | None,
     ) -> None:  # fmt: skip
+        if self.deferring:  # the message names a line: merge() words it, with lines counted
+            known = None if prev is _UNKNOWN else str(prev)
+            self.defer(job, (BACKWARDS, index, line, to, known, time, before, before_line))
+            return
         where = f" (line {before_line})" if before_line is not None else ""
         member = self.t.members.get(to, to)
         self._add(job, index, line, prev, member, Reason.TIME_WENT_BACKWARDS,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import stat
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Any, Literal, NoReturn
@@ -55,6 +56,14 @@ def _build_parser() -> _Parser:
     validate.add_argument("--time-key", default="time")
     validate.add_argument("--require-initial", action="store_true")
     validate.add_argument("--require-terminal", action="store_true")
+    validate.add_argument(
+        "--workers",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="processes reading a JSON Lines file (default: one per core for files of "
+        "32 MiB or more, else 1; stdin and CSV are read by one)",
+    )
     validate.set_defaults(handler=_validate)
 
     diagram = sub.add_parser("diagram", help="draw the lifecycle (or one job's path)")
@@ -103,7 +112,7 @@ def _validate(args: argparse.Namespace) -> int:
         return _fail("cannot write the report: standard output is closed")
     stdin = args.file == "-"
     name = "<stdin>" if stdin else args.file
-    size: int | None = None
+    size: int | None = None  # of a regular file: only those are split between workers
     if stdin:
         if sys.stdin is None:  # started with its standard input closed
             return _fail(f"{name}: cannot read: standard input is closed")
@@ -115,7 +124,8 @@ def _validate(args: argparse.Namespace) -> int:
             # Opened once, here: a missing file fails before any output, and a
             # named pipe is not lost to a second open.
             binary = open(args.file, "rb")  # noqa: SIM115 - closed below
-            size = os.fstat(binary.fileno()).st_size
+            info = os.fstat(binary.fileno())
+            size = info.st_size if stat.S_ISREG(info.st_mode) else None
         except OSError as exc:
             return _fail(f"{name}: cannot read: {exc.strerror or exc}")
     try:
@@ -137,6 +147,10 @@ def _validate_stream(args: argparse.Namespace, name: str, source: IO[str], size:
             f"{name}: cannot tell the format from the file name; "
             "pass --input-format jsonl or --input-format csv"
         )
+    if input_format == "jsonl" and size is not None:
+        report = _validate_on_workers(args, name, size)
+        if report is not None:
+            return _print_report(args, name, report)
     log = EventLog(source, input_format, required=(args.job_key, args.status_key), name=name)
     show_progress = _stderr_is_tty() and (size is None or size >= _PROGRESS_MIN_BYTES)
     events = _with_progress(log) if show_progress else log
@@ -161,6 +175,46 @@ def _validate_stream(args: argparse.Namespace, name: str, source: IO[str], size:
     if events is not log:  # the progress wrapper hid the log's own input errors
         merged = sorted([*report.input_errors, *log.errors], key=lambda e: e.line or 0)
         report = attrs.evolve(report, input_errors=tuple(merged))
+    return _print_report(args, name, report)
+
+
+def _validate_on_workers(args: argparse.Namespace, name: str, size: int) -> Report | None:
+    """The report of worker processes, or ``None`` when one process must read the file."""
+    from jobfsm import _workers
+
+    workers = args.workers if args.workers is not None else _workers.default_workers(size)
+    if workers < 2:
+        return None
+    from jobfsm.lifecycle import DEFAULT_LIFECYCLE
+
+    report: Report | None = _workers.validate_file(
+        args.file,
+        workers,
+        name=name,
+        mode=args.mode,
+        lifecycle=DEFAULT_LIFECYCLE,
+        require_initial=args.require_initial,
+        require_terminal=args.require_terminal,
+        job_key=args.job_key,
+        status_key=args.status_key,
+        time_key=args.time_key,
+        keep_gaps=False,
+    )
+    return report
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
+def _print_report(args: argparse.Namespace, name: str, report: Report) -> int:
+    """Print *report* in the chosen format; return the exit status."""
     try:
         if args.format == "json":
             sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")

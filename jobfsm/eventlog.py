@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import IO, Any, Literal
 
 import attrs
@@ -59,6 +59,7 @@ class EventLog:
         *,
         required: Sequence[str] = (),
         name: str | None = None,
+        opens_file: bool = True,
     ) -> None:
         if format not in ("jsonl", "csv"):
             raise ValueError(f"format must be 'jsonl' or 'csv', got {format!r}")
@@ -69,12 +70,34 @@ class EventLog:
             name = os.fspath(source) if isinstance(source, str | os.PathLike) else "<stream>"
         self.name = name
         self.errors: list[MalformedEvent] = []
+        #: Lines read by the last pass (blank and malformed ones included).
+        self.lines_read = 0
+        # Whether the stream starts the file (a byte order mark may open it),
+        # as opposed to a segment of a file read by a worker.
+        self._opens_file = opens_file
         self._lines_read = 0  # CSV lines read before a decoding error
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, Any]]]:
         return self._read()
 
-    def _read(self) -> Iterator[tuple[int, dict[str, Any]]]:
+    def pairs(
+        self, job_key: str, status_key: str, time_key: str | None
+    ) -> tuple[Iterator[tuple[int, Any]], type | None]:
+        """``(line, row)`` pairs for validation, and the type of the rows decoded fast.
+
+        With the optional fast decoder installed, a JSON line whose job,
+        status and time are plain (strings, numbers) is read by it into an
+        object with ``job``, ``status`` and ``time`` attributes; every other
+        line is read by the standard library, as :meth:`__iter__` does.
+        """
+        from jobfsm import _fastjson
+
+        fast = _fastjson.decoder(job_key, status_key, time_key) if self.format == "jsonl" else None
+        if fast is None:
+            return self._read(), None
+        return self._read(fast[0]), fast[1]
+
+    def _read(self, fast: Any = None) -> Iterator[tuple[int, Any]]:
         self.errors.clear()  # a second pass reports its own errors, not twice the first's
         source = self.source
         stream = (
@@ -90,7 +113,16 @@ class EventLog:
             errors = self.errors
             scan = _SCAN
             number = 0
+            fast_errors = _fast_errors()
             for number, text in enumerate(stream, 1):
+                if fast is not None:
+                    try:
+                        row = fast(text)
+                    except fast_errors:
+                        pass  # anything it does not take is read as below
+                    else:
+                        yield number, row
+                        continue
                 try:
                     row, end = scan(text, 0)
                 except (StopIteration, ValueError, RecursionError):
@@ -98,7 +130,7 @@ class EventLog:
                 if end < 0 or text[end:] != "\n":
                     # Anything unusual (spaces, \r\n, no final newline, an error)
                     # goes through json.loads, which also words the error.
-                    if number == 1 and text.startswith("\ufeff"):
+                    if number == 1 and self._opens_file and text.startswith("\ufeff"):
                         text = text[1:]  # a stream decoded as UTF-8 kept the byte order mark
                     row = _load_line(text, number, errors)
                     if row is _FAILED:
@@ -109,6 +141,7 @@ class EventLog:
                     )
                     continue
                 yield number, row
+            self.lines_read = number
         except UnicodeDecodeError as exc:
             if isinstance(source, str | os.PathLike):
                 line = self._bad_line()
@@ -208,6 +241,12 @@ def _decoding_line(exc: UnicodeDecodeError, lines_read: int) -> int | None:
     return lines_read + 1 + exc.object.count(b"\n", 0, exc.start)
 
 
+def _fast_errors() -> tuple[type[BaseException], ...]:
+    from jobfsm._fastjson import ERRORS
+
+    return ERRORS
+
+
 #: The C scanner behind json.loads, called directly to skip its per-call checks.
 _SCAN = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 _FAILED = object()
@@ -243,3 +282,41 @@ def read_csv(source: Source, *, required: Sequence[str] = (), name: str | None =
 def text_stream(binary: IO[bytes]) -> IO[str]:
     """Wrap a binary stream (such as ``sys.stdin.buffer``) the way files are opened."""
     return io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
+
+
+# -- rows ------------------------------------------------------------------------
+
+
+def job_text(job: object) -> str:
+    """The text a job is known by, so that job ``1`` and job ``"1"`` are one job.
+
+    Raises:
+        TypeError: *job* is neither a string nor a number (booleans are not numbers here).
+    """
+    if isinstance(job, str | int | float) and not isinstance(job, bool):
+        return str(job)
+    raise TypeError(f"a job key must be a string or a number, got {job!r}")
+
+
+def _where(line: int | None, count: int) -> str:
+    return "" if line is not None else f"event {count + 1}: "
+
+
+def malformed(
+    line: int | None, count: int, row: Any, job_key: str, status_key: str
+) -> MalformedEvent:
+    where = _where(line, count)
+    if getattr(row, "_jobfsm_event", False):  # a line the fast decoder read
+        row = {job_key: row.job, status_key: row.status}
+    if not isinstance(row, Mapping):
+        return MalformedEvent(line, f"{where}expected a mapping, got {type(row).__name__}")
+    keys = ", ".join(repr(str(k)) for k in row) or "none"
+    for key in (job_key, status_key):
+        if key not in row:
+            return MalformedEvent(line, f"{where}missing key {key!r} (keys: {keys})")
+    job, status = row[job_key], row[status_key]
+    if job == "" or not isinstance(job, str | int | float) or isinstance(job, bool):
+        return MalformedEvent(
+            line, f"{where}{job_key!r} must be a non-empty string or number, got {job!r}"
+        )
+    return MalformedEvent(line, f"{where}{status_key!r} must be a non-empty string, got {status!r}")
