@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import io
 import itertools
-import multiprocessing
 import os
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from jobfsm.errors import EventLogError
-from jobfsm.eventlog import EventLog
+from jobfsm.eventlog import EventLog, text_stream
 from jobfsm.segments import Segment, fold, merge
 
 __all__ = ["default_workers", "split", "validate_file"]
@@ -49,6 +47,8 @@ def default_workers(size: int | None) -> int:
 
 def can_fork() -> bool:
     """Whether worker processes can be forked here."""
+    import multiprocessing  # here: small logs never pay for it
+
     return "fork" in multiprocessing.get_all_start_methods()
 
 
@@ -100,10 +100,8 @@ def fold_range(path: str | os.PathLike[str], start: int, stop: int, **options: A
     name = options.pop("name", os.fspath(path))
     with open(path, "rb", buffering=0) as raw:
         raw.seek(start)
-        stream = io.TextIOWrapper(
-            io.BufferedReader(_Range(raw, stop - start), 1 << 16),
-            encoding="utf-8-sig" if start == 0 else "utf-8",
-            newline="",
+        stream = text_stream(
+            io.BufferedReader(_Range(raw, stop - start), 1 << 16), opens_file=start == 0
         )
         log = EventLog(stream, "jsonl", name=name, opens_file=start == 0)
         return fold(log, opens_log=start == 0, **options)
@@ -127,6 +125,9 @@ def validate_file(
     UTF-8 text, or a worker failed), so that the caller gives exactly the
     one-process answer.
     """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     ranges = split(path, workers)
     if len(ranges) < 2 or not can_fork():
         return None
