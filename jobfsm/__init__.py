@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from jobfsm.diagrams import render, to_dot, to_mermaid
     from jobfsm.errors import (
+        AsyncObserverError,
         DiagramFormatError,
         DiagramRenderError,
         EventLogError,
@@ -32,15 +33,19 @@ if TYPE_CHECKING:
         JobFileSyntaxError,
         JobFSMError,
         JobNotFoundError,
+        JobRunError,
         JobStoreError,
         LifecycleDefinitionError,
         ReadOnlyAttributeError,
         StreamNotWritableError,
+        TimeWentBackwardsError,
         UnknownEventError,
         UnknownStatusError,
+        UnreachableStatusError,
         UnsafeTagError,
     )
     from jobfsm.eventlog import EventLog, MalformedEvent, read_csv, read_jsonl
+    from jobfsm.heartbeat import HeartbeatMonitor
     from jobfsm.job import CommandJob, GenericJob, Job, PipelineJob, SweepJob
     from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Edge, EventSpec, JobStatus, Lifecycle
     from jobfsm.machine import (
@@ -63,6 +68,7 @@ _EXPORTS: dict[str, str] = {
     "render": "jobfsm.diagrams",
     "to_dot": "jobfsm.diagrams",
     "to_mermaid": "jobfsm.diagrams",
+    "AsyncObserverError": "jobfsm.errors",
     "DiagramFormatError": "jobfsm.errors",
     "DiagramRenderError": "jobfsm.errors",
     "EventLogError": "jobfsm.errors",
@@ -78,17 +84,21 @@ _EXPORTS: dict[str, str] = {
     "JobFileSyntaxError": "jobfsm.errors",
     "JobFSMError": "jobfsm.errors",
     "JobNotFoundError": "jobfsm.errors",
+    "JobRunError": "jobfsm.errors",
     "JobStoreError": "jobfsm.errors",
     "LifecycleDefinitionError": "jobfsm.errors",
     "ReadOnlyAttributeError": "jobfsm.errors",
     "StreamNotWritableError": "jobfsm.errors",
+    "TimeWentBackwardsError": "jobfsm.errors",
     "UnknownEventError": "jobfsm.errors",
     "UnknownStatusError": "jobfsm.errors",
+    "UnreachableStatusError": "jobfsm.errors",
     "UnsafeTagError": "jobfsm.errors",
     "EventLog": "jobfsm.eventlog",
     "MalformedEvent": "jobfsm.eventlog",
     "read_csv": "jobfsm.eventlog",
     "read_jsonl": "jobfsm.eventlog",
+    "HeartbeatMonitor": "jobfsm.heartbeat",
     "CommandJob": "jobfsm.job",
     "GenericJob": "jobfsm.job",
     "Job": "jobfsm.job",
@@ -120,6 +130,7 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = [
     "DEFAULT_LIFECYCLE",
+    "AsyncObserverError",
     "CommandJob",
     "DiagramFormatError",
     "DiagramRenderError",
@@ -130,6 +141,7 @@ __all__ = [
     "Gap",
     "GenericJob",
     "GraphvizNotFoundError",
+    "HeartbeatMonitor",
     "HistoryEntry",
     "IllegalTransitionError",
     "InvalidHistoryError",
@@ -143,6 +155,7 @@ __all__ = [
     "JobFileStructureError",
     "JobFileSyntaxError",
     "JobNotFoundError",
+    "JobRunError",
     "JobService",
     "JobServiceType",
     "JobStatus",
@@ -159,8 +172,10 @@ __all__ = [
     "StreamNotWritableError",
     "SweepJob",
     "SystemData",
+    "TimeWentBackwardsError",
     "UnknownEventError",
     "UnknownStatusError",
+    "UnreachableStatusError",
     "UnsafeTagError",
     "Violation",
     "add_observer",

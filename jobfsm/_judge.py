@@ -111,9 +111,16 @@ class _Tables:
             s.value: frozenset(d.value for d in lifecycle.successors[s]) | {s.value}
             for s in lifecycle.statuses
         }
-        self.reach: dict[str, frozenset[str]] = {
-            s.value: frozenset(d.value for d in lifecycle.reachable[s]) | {s.value}
-            for s in lifecycle.statuses
+        # Observed mode accepts exactly the pairs Lifecycle.observe_steps can
+        # apply (the rule Job.observe follows): the keys of its table, and repeats.
+        reach: dict[str, set[str]] = {s.value: {s.value} for s in lifecycle.statuses}
+        for source, dest in lifecycle._steps:
+            reach[source].add(dest)
+        self.reach: dict[str, frozenset[str]] = {s: frozenset(r) for s, r in reach.items()}
+        # The statuses observed mode reports as skipped: those observe_steps passes through.
+        self.skipped: dict[tuple[str, str], tuple[enum.StrEnum, ...]] = {
+            pair: tuple(status for _, status in steps[:-1])
+            for pair, steps in lifecycle._steps.items()
         }
         self.any: frozenset[str] = frozenset(self.members)
         self.initial: frozenset[str] = frozenset({lifecycle.initial})
@@ -262,7 +269,7 @@ class _Judge:
             return member
         if self.observed and to in t.reach[prev]:
             if self.gaps is not None:
-                skipped = t.lifecycle.shortest_path(prev, member) or ()
+                skipped = t.skipped[(prev, to)]
                 self.gaps.append(Gap(_text(job), index, line, t.members[prev], member, skipped))
             return member
         self._add(job, index, line, prev, member, Reason.ILLEGAL_TRANSITION,
@@ -275,7 +282,7 @@ class _Judge:
             return f"{prev} is terminal: no status may follow it"
         if self.observed:
             return f"{to} cannot be reached from {prev}"
-        path = t.lifecycle.shortest_path(prev, to)
+        path = t.skipped.get((prev, to))
         if path:
             skipped = ", ".join(path)
             return (

@@ -23,6 +23,7 @@ from jobfsm.services import JobService, SystemData
 __all__ = [
     "HISTORY_ENTRY_KEYS",
     "HISTORY_KEY",
+    "HISTORY_OPTIONAL_KEYS",
     "READ_ONLY_KEYS",
     "STATUS_KEY",
     "history_from_list",
@@ -49,6 +50,8 @@ READ_ONLY_KEYS = ("id", "creation_context", "log_files")
 # Constructor arguments that are not document keys.
 _NOT_KEYS = frozenset({"extras", "engine", "base_path", "type", *READ_ONLY_KEYS})
 HISTORY_ENTRY_KEYS = ("from", "to", "event", "at")
+#: Keys an entry may add, written only when set (older files have none of them).
+HISTORY_OPTIONAL_KEYS = ("inferred", "reason", "source")
 
 
 def service_to_dict(service: JobService) -> dict[str, Any]:
@@ -127,12 +130,27 @@ def _utc_text(at: datetime) -> str:
     return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def history_to_list(history: Iterable[HistoryEntry]) -> list[dict[str, str]]:
-    """The document form of a history: ``{from, to, event, at}`` with ``at`` in UTC."""
-    return [
-        {"from": str(e.from_), "to": str(e.to), "event": e.event, "at": _utc_text(e.at)}
-        for e in history
-    ]
+def history_to_list(history: Iterable[HistoryEntry]) -> list[dict[str, Any]]:
+    """The document form of a history: ``{from, to, event, at}`` with ``at`` in UTC.
+
+    ``inferred``, ``reason`` and ``source`` are added to an entry when set.
+    """
+    out: list[dict[str, Any]] = []
+    for e in history:
+        item: dict[str, Any] = {
+            "from": str(e.from_),
+            "to": str(e.to),
+            "event": e.event,
+            "at": _utc_text(e.at),
+        }
+        if e.inferred:
+            item["inferred"] = True
+        if e.reason is not None:
+            item["reason"] = e.reason
+        if e.source is not None:
+            item["source"] = e.source
+        out.append(item)
+    return out
 
 
 def history_from_list(
@@ -142,25 +160,38 @@ def history_from_list(
 
     Raises:
         UnknownStatusError: a ``from``/``to`` that *lifecycle* lacks.
-        ValueError: missing or extra keys, a non-string event, a bad time.
+        ValueError: missing or extra keys, a non-string event, a bad time, an
+            ``inferred`` that is not a boolean, a ``reason``/``source`` that is
+            not a string.
     """
     entries = []
     for item in items:
         missing = [key for key in HISTORY_ENTRY_KEYS if key not in item]
-        unexpected = [key for key in item if key not in HISTORY_ENTRY_KEYS]
+        unexpected = [key for key in item if key not in HISTORY_ENTRY_KEYS + HISTORY_OPTIONAL_KEYS]
         if missing or unexpected:
             found = [f"missing {k!r}" for k in missing] + [f"unexpected {k!r}" for k in unexpected]
             raise ValueError(
-                f"an entry needs exactly the keys {', '.join(HISTORY_ENTRY_KEYS)} "
-                f"({', '.join(found)})"
+                f"an entry needs the keys {', '.join(HISTORY_ENTRY_KEYS)} and may have "
+                f"{', '.join(HISTORY_OPTIONAL_KEYS)} ({', '.join(found)})"
             )
         if not isinstance(item["event"], str):
             raise ValueError(f"event must be a string, got {item['event']!r}")
+        inferred = item.get("inferred", False)
+        if not isinstance(inferred, bool):
+            raise ValueError(f"inferred must be true or false, got {inferred!r}")
+        for key in ("reason", "source"):
+            value = item.get(key)
+            if value is not None and not isinstance(value, str):
+                raise ValueError(f"{key} must be a string, got {value!r}")
         at = _parse_time(item["at"])
         at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
         source = lifecycle.status(item["from"], where="from")
         dest = lifecycle.status(item["to"], where="to")
-        entries.append(HistoryEntry(source, dest, item["event"], at))
+        entries.append(
+            HistoryEntry(
+                source, dest, item["event"], at, inferred, item.get("reason"), item.get("source")
+            )
+        )
     return entries
 
 

@@ -76,6 +76,10 @@ def _build_parser() -> _Parser:
     diagram.add_argument("--job", metavar="JOB.yml", default=None)
     diagram.add_argument("-o", "--output", metavar="FILE", default=None)
     diagram.set_defaults(handler=_diagram)
+
+    from jobfsm.cli_run import add_commands  # run, status, history (cli_run imports this module)
+
+    add_commands(sub)
     return parser
 
 

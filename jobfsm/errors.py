@@ -9,10 +9,14 @@ working for code that does not know about jobfsm::
     ├── UnknownStatusError(ValueError)         a status name the lifecycle lacks
     ├── UnknownEventError(ValueError)          an event name the lifecycle lacks
     ├── IllegalTransitionError(RuntimeError)   event not allowed in current status
+    │   └── UnreachableStatusError             an observed status no event leads to
+    ├── TimeWentBackwardsError(ValueError)     an event time before the previous one
     ├── InvalidHistoryError(ValueError)        a restored history that does not fit
     ├── ReadOnlyAttributeError(AttributeError) assigning status, id, type, ...
+    ├── AsyncObserverError(TypeError)          an ``async def`` observer (they must be plain)
     ├── JobStoreError(OSError)                 the job store cannot do what was asked
     ├── JobNotFoundError(KeyError)             no stored job has that name
+    ├── JobRunError(ValueError)                a job the local executor cannot run
     ├── JobFileError(ValueError)               a job file cannot be loaded (file:line:col)
     │   ├── JobFileSyntaxError                 malformed YAML
     │   ├── UnsafeTagError                     a !!python/... tag (nothing is executed)
@@ -40,6 +44,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 __all__ = [
+    "AsyncObserverError",
     "DiagramFormatError",
     "DiagramRenderError",
     "EventLogError",
@@ -55,12 +60,15 @@ __all__ = [
     "JobFileStructureError",
     "JobFileSyntaxError",
     "JobNotFoundError",
+    "JobRunError",
     "JobStoreError",
     "LifecycleDefinitionError",
     "ReadOnlyAttributeError",
     "StreamNotWritableError",
+    "TimeWentBackwardsError",
     "UnknownEventError",
     "UnknownStatusError",
+    "UnreachableStatusError",
     "UnsafeTagError",
     "closest",
 ]
@@ -169,6 +177,58 @@ class IllegalTransitionError(JobFSMError, RuntimeError):
         )
 
 
+class UnreachableStatusError(IllegalTransitionError):
+    """An observed status that no sequence of events leads to from the current one.
+
+    ``to`` is the observed status, ``allowed`` the events allowed from
+    ``from_`` and ``reachable`` the statuses that could have been observed;
+    ``event`` is empty (no event was named). The job is left unchanged.
+    """
+
+    def __init__(
+        self,
+        job: str | None,
+        from_: str,
+        to: str,
+        *,
+        allowed: Sequence[str],
+        reachable: Sequence[str],
+        terminal: bool = False,
+    ) -> None:
+        self.job = job
+        self.from_ = from_
+        self.event = ""
+        self.to = to
+        self.allowed = tuple(allowed)
+        self.reachable = tuple(reachable)
+        who = f"job {job!r}: " if job else ""
+        if terminal:
+            detail = f"{str(from_)!r} is terminal: no status may follow it"
+        else:
+            detail = f"reachable statuses: {_quoted(self.reachable)}"
+        RuntimeError.__init__(
+            self,
+            f"{who}observed status {str(to)!r} cannot be reached from {str(from_)!r} ({detail})",
+        )
+
+
+class TimeWentBackwardsError(JobFSMError, ValueError):
+    """An event time (``at=``) earlier than the time of the job's previous entry.
+
+    ``at`` and ``previous`` are aware UTC datetimes. The job is left unchanged.
+    """
+
+    def __init__(self, job: str | None, at: object, previous: object) -> None:
+        self.job = job
+        self.at = at
+        self.previous = previous
+        who = f"job {job!r}: " if job else ""
+        super().__init__(
+            f"{who}time {at} is before {previous}, the time of the previous history entry "
+            "(times of one job must not go backwards)"
+        )
+
+
 class InvalidHistoryError(JobFSMError, ValueError):
     """A status history given to ``Job.restore`` that the lifecycle cannot produce."""
 
@@ -185,6 +245,24 @@ class ReadOnlyAttributeError(JobFSMError, AttributeError):
         super().__init__(f"{attribute!r} is read-only: {hint}", name=attribute)
 
 
+class AsyncObserverError(JobFSMError, TypeError):
+    """An observer that is a coroutine function, or returned an awaitable.
+
+    Observers run inside the job's lock, in the middle of the change they can
+    veto, so they must finish before the event returns: they are plain
+    functions for ``fire`` and ``afire`` alike. ``observer`` is the callable.
+    """
+
+    def __init__(self, observer: object, *, returned: bool = False) -> None:
+        self.observer = observer
+        what = "returned an awaitable" if returned else "is a coroutine function"
+        super().__init__(
+            f"observer {observer!r} {what}; observers must be plain functions (they run "
+            "inside the job's lock and may veto the change): do async work by scheduling "
+            "it from a plain observer, e.g. loop.call_soon_threadsafe(...)"
+        )
+
+
 class JobStoreError(JobFSMError, OSError):
     """The job store cannot do what was asked (locked database, duplicate name, ...)."""
 
@@ -198,6 +276,11 @@ class JobNotFoundError(JobFSMError, KeyError):
 
     def __str__(self) -> str:  # KeyError would repr() the message
         return str(self.args[0])
+
+
+class JobRunError(JobFSMError, ValueError):
+    """A job the local executor cannot run: not a command job, no command, a missing
+    code folder, a command referring to an input it does not declare."""
 
 
 class JobFileError(JobFSMError, ValueError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import functools
 import os
 import re
 import threading
@@ -19,9 +20,19 @@ from typing import IO, Any, ClassVar, Generic, NoReturn, TypeVar, overload
 
 import attrs
 
-from jobfsm.errors import InvalidHistoryError, ReadOnlyAttributeError
+from jobfsm.errors import InvalidHistoryError, ReadOnlyAttributeError, TimeWentBackwardsError
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Lifecycle
-from jobfsm.machine import Engine, HistoryEntry, Observer, Record, engine_for, entries
+from jobfsm.machine import (
+    Engine,
+    Extra,
+    HistoryEntry,
+    Observer,
+    Record,
+    check_observer,
+    engine_for,
+    entries,
+    record_time,
+)
 from jobfsm.names import generate_name
 from jobfsm.services import JobService, JobServiceType, SystemData, as_services
 
@@ -43,6 +54,7 @@ _ARM_ID = re.compile(
 )
 
 _T = TypeVar("_T")
+_ObserverT = TypeVar("_ObserverT", bound=Observer)
 
 
 class _read_only(Generic[_T]):
@@ -229,7 +241,15 @@ class Job:
                     self._lock = lock
         return lock
 
-    def fire(self, event: str, *, to: str | None = None) -> enum.StrEnum:
+    def fire(
+        self,
+        event: str,
+        *,
+        to: str | None = None,
+        at: datetime | None = None,
+        reason: str | None = None,
+        source: str | None = None,
+    ) -> enum.StrEnum:
         """Apply *event* and return the new status.
 
         The change is atomic for this job: concurrent callers are serialised
@@ -242,10 +262,16 @@ class Job:
             event: An event name of the job's lifecycle.
             to: For events with several destinations (``resume``), the target;
                 by default the status held before.
+            at: When it happened (e.g. the time a service reported), recorded
+                in the history instead of now: timezone-aware, or naive UTC.
+            reason: Why, recorded in the history entry.
+            source: Who reported it, recorded in the history entry.
 
         Raises:
             UnknownEventError: the lifecycle has no such event.
             IllegalTransitionError: the event is not allowed from the current status.
+            TimeWentBackwardsError: *at* is before the time of the last history entry.
+            TypeError: *at* is not a datetime, or *reason*/*source* not a string.
         """
         # This is the hot path of a scheduler: the common case (lock already
         # made, job already submitted) costs a few attribute reads and the lock.
@@ -256,31 +282,68 @@ class Job:
         lock.acquire()
         try:
             engine = self._engine
+            extra = (
+                None
+                if at is None and reason is None and source is None
+                else self._extra(at, False, reason, source)
+            )
             if self._status is engine.initial and (
                 self.name is None or self.experiment_name is None
             ):
-                return self._submit(event, to)
-            return engine.fire(self, event, to)
+                return self._submit(event, to, extra)
+            return engine.fire(self, event, to, extra)
         finally:
             lock.release()
 
-    def _submit(self, event: str, to: str | None) -> enum.StrEnum:
+    def _extra(
+        self, at: datetime | None, inferred: bool, reason: str | None, source: str | None
+    ) -> Extra:
+        """Check what a history entry records besides the move (the caller holds the lock)."""
+        if at is not None:
+            if not isinstance(at, datetime):
+                raise TypeError(f"at must be a datetime, got {at!r}")
+            # Live events record aware UTC times; a naive time is taken as UTC.
+            at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+            history = self._history
+            if history:
+                previous = record_time(history[-1])
+                if at < previous:
+                    raise TimeWentBackwardsError(self.name, at, previous)
+        for label, value in (("reason", reason), ("source", source)):
+            if value is not None and not isinstance(value, str):
+                raise TypeError(f"{label} must be a string, got {value!r}")
+        return (at, inferred, reason, source)
+
+    def _submit(self, event: str, to: str | None, extra: Extra | None = None) -> enum.StrEnum:
         engine = self._engine
         # Leaving the initial status is the submission: apply the defaults
         # azure-ai-ml applies then, and take them back if the event fails.
         # (fire comes here only when a default is missing.)
+        saved = self._apply_submit_defaults()
+        try:
+            return engine.fire(self, event, to, extra)
+        except BaseException:
+            self.name, self.experiment_name = saved
+            raise
+
+    def _apply_submit_defaults(self) -> tuple[str | None, str | None]:
+        """Give a missing name and experiment their defaults; return the values before."""
         saved = (self.name, self.experiment_name)
         if self.name is None:
             self.name = generate_name()
         if self.experiment_name is None:
             self.experiment_name = Path.cwd().name.replace(" ", "") or "Default"
-        try:
-            return engine.fire(self, event, to)
-        except BaseException:
-            self.name, self.experiment_name = saved
-            raise
+        return saved
 
-    async def afire(self, event: str, *, to: str | None = None) -> enum.StrEnum:
+    async def afire(
+        self,
+        event: str,
+        *,
+        to: str | None = None,
+        at: datetime | None = None,
+        reason: str | None = None,
+        source: str | None = None,
+    ) -> enum.StrEnum:
         """Like :meth:`fire`, for coroutines: never blocks the event loop on the lock.
 
         When another thread holds the job's lock, the wait happens in a worker
@@ -291,10 +354,89 @@ class Job:
         lock = self._get_lock()
         if lock.acquire(blocking=False):
             try:
-                return self.fire(event, to=to)  # re-enters the lock just taken
+                # re-enters the lock just taken
+                return self.fire(event, to=to, at=at, reason=reason, source=source)
             finally:
                 lock.release()
-        return await asyncio.to_thread(self.fire, event, to=to)
+        return await asyncio.to_thread(
+            functools.partial(self.fire, event, to=to, at=at, reason=reason, source=source)
+        )
+
+    def observe(
+        self, status: str, *, at: datetime | None = None, source: str | None = None
+    ) -> tuple[HistoryEntry, ...]:
+        """Apply a status seen by polling, firing the events that lead to it.
+
+        The events are those of :meth:`Lifecycle.observe_steps`: none when
+        *status* is the current one, the edge's event for a neighbour, and
+        otherwise the events of a shortest path, whose entries are marked
+        ``inferred`` (all but the last). ``NotResponding`` goes back to an
+        active status by ``resume`` to it. Observers are called for each
+        applied event; the whole change is atomic: if any event or observer
+        fails, the job is left as it was.
+
+        Args:
+            status: The observed status (a member or its spelling).
+            at: When the service reported it (aware, or naive UTC); recorded
+                on every applied entry. By default, now.
+            source: Who reported it, recorded on every applied entry.
+
+        Returns:
+            The history entries added, oldest first (``()`` for a repeat).
+
+        Raises:
+            UnknownStatusError: *status* is not a status (names the closest).
+            UnreachableStatusError: no events lead from the current status to
+                *status* (an :class:`IllegalTransitionError`); nothing changed.
+            TimeWentBackwardsError: *at* is before the time of the last entry.
+        """
+        with self._get_lock():
+            engine = self._engine
+            steps = engine.lifecycle.observe_steps(self._status, status, job=self.name)
+            if not steps:
+                return ()
+            when, _, _, origin = self._extra(at, False, None, source)
+            start, history = self._status, self._history
+            size = len(history) if history else 0
+            saved = self._apply_submit_defaults() if start is engine.initial else None
+            last = len(steps) - 1
+            try:
+                for index, (event, dest) in enumerate(steps):
+                    engine.fire(self, event, dest, (when, index < last, None, origin))
+            except BaseException:
+                # Each fire undid its own step; undo the ones applied before it.
+                self._status = start
+                if history is not None:
+                    del history[size:]
+                self._history = history
+                if saved is not None:
+                    self.name, self.experiment_name = saved
+                raise
+            return entries((self._history or [])[size:])
+
+    async def aobserve(
+        self, status: str, *, at: datetime | None = None, source: str | None = None
+    ) -> tuple[HistoryEntry, ...]:
+        """Like :meth:`observe`, for coroutines: never blocks the event loop on the lock."""
+        lock = self._get_lock()
+        if lock.acquire(blocking=False):
+            try:
+                return self.observe(status, at=at, source=source)
+            finally:
+                lock.release()
+        return await asyncio.to_thread(
+            functools.partial(self.observe, status, at=at, source=source)
+        )
+
+    @property
+    def is_terminal(self) -> bool:
+        """Whether the job is in a terminal status (no event can change it)."""
+        return self._status in self._engine.lifecycle.terminal
+
+    @property
+    def is_active(self) -> bool:
+        """Whether the job is in an active status (heartbeats apply)."""
+        return self._status in self._engine.lifecycle.active
 
     def can(self, event: str) -> bool:
         """Whether *event* may be fired from the current status.
@@ -313,16 +455,23 @@ class Job:
         """Events that may be fired from the current status."""
         return self._engine.allowed_events(self._status)
 
-    def add_observer(self, observer: Observer) -> None:
+    def add_observer(self, observer: _ObserverT) -> _ObserverT:
         """Call ``observer(job, entry)`` after each status change of this job.
 
         An observer that raises undoes the change (status and history) and the
-        exception reaches the caller of :meth:`fire`.
+        exception reaches the caller of :meth:`fire`. Returns *observer*, so it
+        also works as a decorator (``@job.add_observer``).
+
+        Raises:
+            AsyncObserverError: *observer* is an ``async def`` function
+                (observers are plain functions, for ``fire`` and ``afire`` alike).
         """
+        check_observer(observer)
         with self._get_lock():
             observers = list(self._observers or ())
             observers.append(observer)
             self._observers = observers
+        return observer
 
     def remove_observer(self, observer: Observer) -> None:
         """Stop calling *observer*; raises ``ValueError`` when it was not added."""
@@ -368,8 +517,18 @@ class Job:
             # Live events record aware UTC times; a naive time is taken as UTC
             # (as in job files) and an aware one is converted.
             at = entry.at.replace(tzinfo=UTC) if entry.at.tzinfo is None else entry.at
+            for label in ("reason", "source"):
+                value = getattr(entry, label)
+                if value is not None and not isinstance(value, str):
+                    raise InvalidHistoryError(index, f"{label} {value!r} is not a string")
             previous = dst
-            records.append((src, dst, entry.event, at.astimezone(UTC)))
+            at = at.astimezone(UTC)
+            if entry.inferred or entry.reason is not None or entry.source is not None:
+                records.append(
+                    (src, dst, entry.event, at, bool(entry.inferred), entry.reason, entry.source)
+                )
+            else:
+                records.append((src, dst, entry.event, at))
         if previous is not None and previous != target:
             raise InvalidHistoryError(
                 len(given) - 1, f"ends at {previous} but the status is {target}"
@@ -392,7 +551,7 @@ class Job:
                 for field in attrs.fields(type(self))
                 if field.init and field.alias != "engine"
             }
-            records = [(str(a), str(b), event, at) for a, b, event, at in self._history or ()]
+            records = [(str(r[0]), str(r[1]), *r[2:]) for r in self._history or ()]
             status = str(self._status)
         return (_rebuild, (type(self), fields, self.lifecycle, status, records))
 
@@ -466,13 +625,13 @@ def _rebuild(
     fields: dict[str, Any],
     lifecycle: Lifecycle,
     status: str,
-    records: list[tuple[str, str, str, Any]],
+    records: list[tuple[Any, ...]],
 ) -> Job:
     """Make a job again from what :meth:`Job.__reduce__` saved (trusted: no checks)."""
     job = cls(lifecycle=lifecycle, **fields)
     parse = job._engine.lifecycle.status
     job._status = parse(status)
-    job._history = [(parse(a), parse(b), event, at) for a, b, event, at in records] or None
+    job._history = [(parse(r[0]), parse(r[1]), *r[2:]) for r in records] or None
     return job
 
 

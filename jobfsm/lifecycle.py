@@ -11,7 +11,6 @@ from __future__ import annotations
 import enum
 import re
 import threading
-from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
 from types import MappingProxyType
@@ -19,7 +18,13 @@ from typing import Any, NamedTuple
 
 import attrs
 
-from jobfsm.errors import LifecycleDefinitionError, UnknownEventError, UnknownStatusError
+from jobfsm._paths import build_steps
+from jobfsm.errors import (
+    LifecycleDefinitionError,
+    UnknownEventError,
+    UnknownStatusError,
+    UnreachableStatusError,
+)
 
 __all__ = [
     "DEFAULT_LIFECYCLE",
@@ -347,38 +352,73 @@ class Lifecycle:
         """Statuses strictly between *source* and *dest* on a shortest path.
 
         Returns ``()`` for a direct edge or when *source* is *dest*, and
-        ``None`` when *dest* is unreachable.
+        ``None`` when *dest* is unreachable. These are the statuses
+        :meth:`observe_steps` passes through.
         """
         pair = (self.status(source), self.status(dest))
-        return () if pair[0] is pair[1] else self._paths.get(pair)
+        if pair[0] is pair[1]:
+            return ()
+        steps = self._steps.get(pair)
+        return None if steps is None else tuple(status for _, status in steps[:-1])
+
+    def observe_steps(
+        self, source: str, dest: str, *, job: str | None = None
+    ) -> tuple[tuple[str, enum.StrEnum], ...]:
+        """The ``(event, new status)`` pairs that take a job from *source* to *dest*.
+
+        This is the one rule for applying an observed (polled) status:
+        ``()`` when the two are equal, the edge's event when *dest* is a
+        neighbour (``NotResponding -> Running`` is ``resume`` to ``Running``),
+        and otherwise the events of a shortest path, preferring routes that
+        avoid attention statuses (``CancelRequested``, ``NotResponding``).
+        Validation's observed mode accepts exactly the pairs this answers,
+        and reports the statuses in between as skipped.
+
+        Args:
+            source: The status the job holds (a member or its spelling).
+            dest: The observed status.
+            job: The job's name, for the error message.
+
+        Raises:
+            UnknownStatusError: *source* or *dest* is not a status (with the closest).
+            UnreachableStatusError: no sequence of events leads from *source*
+                to *dest* (an :class:`IllegalTransitionError`).
+        """
+        src = self.status(source, where="source")
+        dst = self.status(dest, where="observed")
+        if src is dst:
+            return ()
+        steps = self._steps.get((src, dst))
+        if steps is None:
+            raise UnreachableStatusError(
+                job,
+                src,
+                dst,
+                allowed=tuple(self.table[src]),
+                reachable=tuple(s for s in self.statuses if s in self.reachable[src]),
+                terminal=src in self.terminal,
+            )
+        return steps
 
     @cached_property
-    def _paths(self) -> Mapping[tuple[str, str], tuple[enum.StrEnum, ...]]:
-        # Prefer routes that do not pass through attention statuses: a poller that
-        # saw Starting then Running most likely missed Preparing and Queued, not a
-        # heartbeat loss. Pairs only reachable through them fall back to any route.
-        paths = self._bfs_paths(avoid=self.attention)
-        for pair, path in self._bfs_paths(avoid=frozenset()).items():
-            paths.setdefault(pair, path)
-        return MappingProxyType(paths)
+    def _steps(self) -> Mapping[tuple[str, str], tuple[tuple[str, enum.StrEnum], ...]]:
+        return MappingProxyType(build_steps(self))
 
-    def _bfs_paths(self, avoid: frozenset[str]) -> dict[tuple[str, str], tuple[enum.StrEnum, ...]]:
-        paths: dict[tuple[str, str], tuple[enum.StrEnum, ...]] = {}
-        order = {s: i for i, s in enumerate(self.statuses)}
-        for start in self.statuses:
-            # Breadth-first in documented order keeps the chosen path stable.
-            parent: dict[enum.StrEnum, enum.StrEnum | None] = {start: None}
-            queue = deque([start])
-            while queue:
-                node = queue.popleft()
-                for nxt in sorted(self.successors[node], key=order.__getitem__):
-                    if nxt in parent:
-                        continue
-                    parent[nxt] = node
-                    paths[(start, nxt)] = _unwind(parent, node, start)
-                    if nxt not in avoid:
-                        queue.append(nxt)
-        return paths
+    def is_terminal(self, status: str) -> bool:
+        """Whether *status* is terminal (absorbing).
+
+        Raises:
+            UnknownStatusError: *status* is not one of this lifecycle's.
+        """
+        return self.status(status) in self.terminal
+
+    def is_active(self, status: str) -> bool:
+        """Whether *status* is active (the remote side is working; heartbeats apply).
+
+        Raises:
+            UnknownStatusError: *status* is not one of this lifecycle's.
+        """
+        return self.status(status) in self.active
 
     def extend(
         self,
@@ -417,18 +457,6 @@ def _closure_from(start: str, succ: Mapping[str, Iterable[str]]) -> set[str]:
             seen.add(node)
             stack.extend(succ[node])
     return seen
-
-
-def _unwind(
-    parent: Mapping[enum.StrEnum, enum.StrEnum | None], node: enum.StrEnum, start: enum.StrEnum
-) -> tuple[enum.StrEnum, ...]:
-    """The statuses after *start* up to and including *node*, following *parent*."""
-    path: list[enum.StrEnum] = []
-    cur: enum.StrEnum | None = node
-    while cur is not None and cur is not start:
-        path.append(cur)
-        cur = parent[cur]
-    return tuple(reversed(path))
 
 
 _S = JobStatus

@@ -14,16 +14,18 @@ record history and notify observers.
 from __future__ import annotations
 
 import enum
+import functools
+import inspect
 import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from time import time_ns
-from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeVar, overload
 
 import attrs
 from transitions import EventData, Machine
 
-from jobfsm.errors import IllegalTransitionError
+from jobfsm.errors import AsyncObserverError, IllegalTransitionError
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Lifecycle
 
 if TYPE_CHECKING:
@@ -31,12 +33,15 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Engine",
+    "Extra",
     "HistoryEntry",
     "Observer",
     "Record",
     "add_observer",
+    "check_observer",
     "engine_for",
     "entries",
+    "record_time",
     "remove_observer",
     "set_compiled_dispatch",
 ]
@@ -44,29 +49,66 @@ __all__ = [
 
 @attrs.frozen
 class HistoryEntry:
-    """One applied event: ``from_ --event--> to`` at UTC time ``at``."""
+    """One applied event: ``from_ --event--> to`` at UTC time ``at``.
+
+    Args:
+        from_: The status before the event.
+        to: The status after it.
+        event: The event's name.
+        at: When it happened (aware, UTC): the time given to ``fire`` or
+            ``observe`` (the time a service reported), else when it was applied.
+        inferred: The step was not seen but assumed: ``Job.observe`` applied it
+            on the way to an observed status further along the lifecycle.
+        reason: Free text saying why the event was fired, when given.
+        source: Who reported it (a poller, a heartbeat monitor, a user), when given.
+    """
 
     from_: enum.StrEnum
     to: enum.StrEnum
     event: str
     at: datetime
+    inferred: bool = False
+    reason: str | None = None
+    source: str | None = None
 
 
-#: How a job stores one history entry: ``(from_, to, event, at)``. ``at`` is
-#: integer nanoseconds since the epoch when the engine recorded it (a tuple
-#: and a clock read cost a tenth of an attrs instance and ``datetime.now``;
-#: the aware UTC datetime is built only when someone reads the history), or
-#: the datetime given to ``Job.restore``.
-Record: TypeAlias = tuple[enum.StrEnum, enum.StrEnum, str, int | datetime]
+#: How a job stores one history entry: ``(from_, to, event, at)``, or
+#: ``(from_, to, event, at, inferred, reason, source)`` when any of the last
+#: three was given. ``at`` is integer nanoseconds since the epoch when the
+#: engine recorded it (a tuple and a clock read cost a tenth of an attrs
+#: instance and ``datetime.now``; the aware UTC datetime is built only when
+#: someone reads the history), or an aware UTC datetime when one was given
+#: (``fire(at=...)``, ``Job.restore``).
+Record: TypeAlias = (
+    tuple[enum.StrEnum, enum.StrEnum, str, int | datetime]
+    | tuple[enum.StrEnum, enum.StrEnum, str, int | datetime, bool, str | None, str | None]
+)
+
+#: What ``Engine.fire`` needs besides the event: ``(at, inferred, reason, source)``,
+#: ``at`` an aware UTC datetime or ``None`` for now.
+Extra: TypeAlias = tuple[datetime | None, bool, str | None, str | None]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _entry(record: Record) -> HistoryEntry:
-    from_, to, event, at = record
+    at = record[3]
     if isinstance(at, int):
         at = _EPOCH + timedelta(microseconds=at // 1000)
-    return HistoryEntry(from_, to, event, at)
+    if len(record) == 4:
+        return HistoryEntry(record[0], record[1], record[2], at)
+    return HistoryEntry(record[0], record[1], record[2], at, *record[4:])
+
+
+def record_time(record: Record) -> datetime:
+    """The aware UTC time of a stored record."""
+    at = record[3]
+    return _EPOCH + timedelta(microseconds=at // 1000) if isinstance(at, int) else at
+
+
+def _record(source: enum.StrEnum, dest: enum.StrEnum, event: str, extra: Extra) -> Record:
+    at, inferred, reason, origin = extra
+    return (source, dest, event, time_ns() if at is None else at, inferred, reason, origin)
 
 
 def entries(records: Iterable[Record] | None) -> tuple[HistoryEntry, ...]:
@@ -77,7 +119,8 @@ def entries(records: Iterable[Record] | None) -> tuple[HistoryEntry, ...]:
 class Observer(Protocol):
     """Called after a job changed status; raising undoes the change."""
 
-    def __call__(self, job: Job, entry: HistoryEntry, /) -> None: ...
+    def __call__(self, job: Job, entry: HistoryEntry, /) -> object:
+        """Return value is ignored, except an awaitable, which is refused."""
 
 
 class _Stateful(Protocol):
@@ -167,8 +210,12 @@ class Engine:
     def _after(self, event_data: EventData) -> None:
         """Record the move on the job, then tell the observers (raising undoes it)."""
         model: Any = event_data.model
-        args: Any = event_data.args  # (source[, target]) as Engine.fire passes them
-        record = (args[0], model._status, event_data.event.name, time_ns())
+        args: Any = event_data.args  # (source[, target[, extra]]) as Engine.fire passes them
+        record: Record
+        if len(args) > 2:
+            record = _record(args[0], model._status, event_data.event.name, args[2])
+        else:
+            record = (args[0], model._status, event_data.event.name, time_ns())
         history = model._history
         if history is None:
             model._history = [record]
@@ -177,12 +224,19 @@ class Engine:
         if self.observers or model._observers:
             entry = _entry(record)
             for observer in self.observers:
-                observer(model, entry)
+                if (result := observer(model, entry)) is not None:
+                    _check_result(observer, result)
             for observer in model._observers or ():
-                observer(model, entry)
+                if (result := observer(model, entry)) is not None:
+                    _check_result(observer, result)
 
-    def fire(self, job: _Stateful, event: str, to: str | None = None) -> enum.StrEnum:
+    def fire(
+        self, job: _Stateful, event: str, to: str | None = None, extra: Extra | None = None
+    ) -> enum.StrEnum:
         """Apply *event* to *job* (the caller holds the job's lock).
+
+        *extra* is what the history entry records besides the move (see
+        :data:`Extra`); ``None`` records the current time and nothing else.
 
         Raises:
             UnknownEventError: *event* is not part of the lifecycle.
@@ -198,7 +252,11 @@ class Engine:
                 # (move, then record), without its event machinery; the
                 # equivalence is a property test in tests/test_dispatch.py.
                 job._status = dest
-                record = (source, dest, event, time_ns())
+                record: Record = (
+                    (source, dest, event, time_ns())
+                    if extra is None
+                    else _record(source, dest, event, extra)
+                )
                 if history is None:
                     job._history = [record]
                 else:
@@ -209,8 +267,11 @@ class Engine:
         try:
             if single is not None:
                 # Positional arguments reach the callbacks as event_data.args:
-                # (source[, target]), cheaper than keywords on every event.
-                single(job, source)
+                # (source[, target[, extra]]), cheaper than keywords on every event.
+                if extra is None:
+                    single(job, source)
+                else:
+                    single(job, source, None, extra)
             else:
                 dests = self._table[source].get(event)
                 if dests is None:
@@ -219,7 +280,10 @@ class Engine:
                         job.name, source, event, tuple(self._table[source])
                     )
                 target = self._target(job, source, event, dests, to)
-                self._triggers[event](job, source, target)
+                if extra is None:
+                    self._triggers[event](job, source, target)
+                else:
+                    self._triggers[event](job, source, target, extra)
         except BaseException:
             # Callbacks run after the status moved: undo so the job is never half-moved.
             job._status = source
@@ -270,6 +334,29 @@ class Engine:
         return tuple(self._table[status])
 
 
+def _check_result(observer: Observer, result: object) -> None:
+    """Refuse an observer that handed back an awaitable: its work would never run."""
+    if inspect.isawaitable(result):
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()  # no "coroutine was never awaited" warning on top of the error
+        raise AsyncObserverError(observer, returned=True)
+
+
+def check_observer(observer: object) -> None:
+    """Refuse what cannot be an observer: not callable, or an ``async def``.
+
+    Raises:
+        AsyncObserverError: *observer* is a coroutine function.
+        TypeError: *observer* is not callable.
+    """
+    if not callable(observer):
+        raise TypeError(f"an observer must be callable, got {observer!r}")
+    call = getattr(observer, "__call__", None)  # noqa: B004 - the method of a callable object
+    if inspect.iscoroutinefunction(observer) or inspect.iscoroutinefunction(call):
+        raise AsyncObserverError(observer)
+
+
 def _targets(dest: enum.StrEnum) -> Callable[[EventData], bool]:
     def condition(event_data: EventData) -> bool:
         args: Any = event_data.args  # (source, target) as Engine.fire passes them
@@ -293,16 +380,37 @@ def engine_for(lifecycle: Lifecycle) -> Engine:
     return engine
 
 
-def add_observer(observer: Observer, lifecycle: Lifecycle | None = None) -> None:
+_ObserverT = TypeVar("_ObserverT", bound=Observer)
+
+
+@overload
+def add_observer(observer: _ObserverT, lifecycle: Lifecycle | None = None) -> _ObserverT: ...
+@overload
+def add_observer(
+    observer: None = None, lifecycle: Lifecycle | None = None
+) -> Callable[[_ObserverT], _ObserverT]: ...
+def add_observer(
+    observer: _ObserverT | None = None, lifecycle: Lifecycle | None = None
+) -> _ObserverT | Callable[[_ObserverT], _ObserverT]:
     """Call ``observer(job, entry)`` after every status change of every job of *lifecycle*.
 
     *lifecycle* defaults to :data:`~jobfsm.lifecycle.DEFAULT_LIFECYCLE`. An
     observer that raises undoes that change and the exception reaches the caller.
+    Returns *observer*, so it also works as a decorator, bare (``@add_observer``)
+    or with a lifecycle (``@add_observer(lifecycle=...)``).
+
+    Raises:
+        AsyncObserverError: *observer* is an ``async def`` function: observers
+            run inside the change they may veto, so they must be plain functions.
     """
+    if observer is None:
+        return functools.partial(add_observer, lifecycle=lifecycle)
+    check_observer(observer)
     engine = engine_for(lifecycle or DEFAULT_LIFECYCLE)
     with _BUILD_LOCK:
         # Copy-on-write: a fire in progress keeps iterating the list it started with.
         engine.observers = [*engine.observers, observer]
+    return observer
 
 
 def set_compiled_dispatch(enabled: bool, lifecycle: Lifecycle | None = None) -> None:

@@ -33,6 +33,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from jobfsm._yamldoc import (
     HISTORY_ENTRY_KEYS,
     HISTORY_KEY,
+    HISTORY_OPTIONAL_KEYS,
     READ_ONLY_KEYS,
     STATUS_KEY,
     history_from_list,
@@ -610,7 +611,8 @@ def _restore(
         except (ValueError, TypeError) as exc:
             raise JobFileHistoryError(
                 f"{HISTORY_KEY}[{index}]: {exc}; expected a mapping of "
-                f"{', '.join(HISTORY_ENTRY_KEYS)} (at: ISO-8601 UTC date-time)",
+                f"{', '.join(HISTORY_ENTRY_KEYS)} (at: ISO-8601 UTC date-time), optionally "
+                f"{', '.join(HISTORY_OPTIONAL_KEYS)}",
                 index=index,
                 **where,
             ) from None

@@ -11,6 +11,8 @@ PUBLIC = {
     "CommandJob", "GenericJob", "HistoryEntry", "Job", "JobService", "JobServiceType",
     "Observer", "PipelineJob", "SweepJob", "SystemData", "add_observer", "generate_name",
     "remove_observer", "set_compiled_dispatch",
+    # scheduler kit
+    "HeartbeatMonitor",
     # persistence
     "JobStore", "load_job",
     # validation
@@ -19,12 +21,15 @@ PUBLIC = {
     # diagrams
     "render", "to_dot", "to_mermaid",
     # errors
-    "DiagramFormatError", "DiagramRenderError", "EventLogError", "GraphvizNotFoundError",
+    "AsyncObserverError", "DiagramFormatError", "DiagramRenderError", "EventLogError",
+    "GraphvizNotFoundError",
     "IllegalTransitionError", "InvalidHistoryError", "JobDumpError", "JobFSMError",
     "JobFileError", "JobFileExistsError", "JobFileHistoryError", "JobFileStatusError",
-    "JobFileStructureError", "JobFileSyntaxError", "JobNotFoundError", "JobStoreError",
+    "JobFileStructureError", "JobFileSyntaxError", "JobNotFoundError", "JobRunError",
+    "JobStoreError",
     "LifecycleDefinitionError", "ReadOnlyAttributeError", "StreamNotWritableError",
-    "UnknownEventError", "UnknownStatusError", "UnsafeTagError",
+    "TimeWentBackwardsError", "UnknownEventError", "UnknownStatusError",
+    "UnreachableStatusError", "UnsafeTagError",
 }  # fmt: skip
 
 

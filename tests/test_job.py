@@ -768,3 +768,68 @@ def test_attrs_evolve_can_change_the_lifecycle() -> None:
     assert moved.lifecycle == _PAUSABLE
     assert moved.extras == {}
     assert moved.status is _PAUSABLE.status_enum.NOT_STARTED
+
+
+def test_job_is_terminal_and_is_active() -> None:
+    """job.is_terminal / job.is_active follow the job's status."""
+    job = CommandJob()
+    assert not job.is_active
+    assert not job.is_terminal
+    job.start()
+    assert job.is_active
+    job.fail()
+    assert job.is_terminal
+    assert not job.is_active
+
+
+def test_observers_work_as_decorators() -> None:
+    """jobfsm.add_observer and job.add_observer return the observer, so both decorate."""
+    seen: list[str] = []
+    job = CommandJob()
+
+    @job.add_observer
+    def on_job(j: Job, entry: HistoryEntry) -> None:
+        seen.append(f"job:{entry.event}")
+
+    @add_observer
+    def on_all(j: Job, entry: HistoryEntry) -> None:
+        if j is job:
+            seen.append(f"all:{entry.event}")
+
+    @add_observer(lifecycle=DEFAULT_LIFECYCLE)
+    def on_lifecycle(j: Job, entry: HistoryEntry) -> None:
+        if j is job:
+            seen.append(f"lifecycle:{entry.event}")
+
+    try:
+        job.start()
+    finally:
+        remove_observer(on_all)
+        remove_observer(on_lifecycle)
+    assert seen == ["all:start", "lifecycle:start", "job:start"]
+    assert callable(on_job)
+
+
+def test_async_observers_are_refused() -> None:
+    """An async def observer is refused when added; one returning an awaitable undoes
+    the change it was called for."""
+    from jobfsm import AsyncObserverError
+
+    async def notify(j: Job, entry: HistoryEntry) -> None:
+        pass
+
+    class Notifier:
+        async def __call__(self, j: Job, entry: HistoryEntry) -> None:
+            pass
+
+    job = CommandJob()
+    for observer in (notify, Notifier()):
+        with pytest.raises(AsyncObserverError, match="coroutine function"):
+            job.add_observer(observer)
+        with pytest.raises(TypeError, match="plain functions"):
+            add_observer(observer)
+    job.add_observer(lambda j, entry: notify(j, entry))
+    with pytest.raises(AsyncObserverError, match="returned an awaitable"):
+        job.start()
+    assert job.status is JobStatus.NOT_STARTED
+    assert job.history == ()

@@ -332,3 +332,15 @@ def test_a_single_event_spec_is_accepted_as_the_events() -> None:
         events=EventSpec("go", "a", "b"),
     )
     assert single.event_names == ("go",)
+
+
+def test_is_terminal_and_is_active_follow_the_lifecycle() -> None:
+    """Lifecycle.is_terminal / is_active answer from the value; unknown statuses raise."""
+    L = DEFAULT_LIFECYCLE
+    assert [s for s in L.statuses if L.is_terminal(s)] == ["Completed", "Failed", "Canceled"]
+    assert [s for s in L.statuses if L.is_active(s)] == [
+        "Starting", "Provisioning", "Preparing", "Queued", "Running", "Finalizing",
+    ]  # fmt: skip
+    assert not L.is_terminal("NotResponding")
+    with pytest.raises(UnknownStatusError, match="Canceled"):
+        L.is_terminal("Cancelled")

@@ -43,7 +43,7 @@ from jobfsm.errors import (
     UnsafeTagError,
 )
 from jobfsm.yamlio import HISTORY_KEY, STATUS_KEY, _write_new_file, job_to_dict
-from tests.strategies import events_for, walks, yaml_values
+from tests.strategies import events_for, statuses, walks, yaml_values
 
 
 def _dumps(job: Job, **kwargs: Any) -> str:
@@ -121,7 +121,18 @@ def _jobs(draw: st.DrawFn) -> Job:
         cls = {"command": CommandJob, "pipeline": PipelineJob, "sweep": SweepJob}[kind]
         job = cls(**kwargs, **draw(_specific_fields(cls)))
     for event, dest in events_for(draw(walks(max_steps=12))):
-        job.fire(event, to=dest if event == "resume" else None)
+        job.fire(
+            event,
+            to=dest if event == "resume" else None,
+            reason=draw(st.none() | st.text()),
+            source=draw(st.none() | st.text()),
+        )
+    observed = draw(st.none() | statuses)
+    if observed is not None and (
+        observed is job.status or observed in job.lifecycle.reachable[job.status]
+    ):
+        # Inferred entries, a source and a time given by the caller.
+        job.observe(observed, at=datetime.now(UTC), source=draw(_names))
     return job
 
 
@@ -436,6 +447,36 @@ def test_load_restores_status_without_firing_observers() -> None:
     assert job.status is JobStatus.FINALIZING
 
 
+def test_inferred_reason_and_source_round_trip() -> None:
+    """inferred, reason and source are written only when set and load back, with at."""
+    job = CommandJob(name="j", experiment_name="e")
+    job.fire("start", at=datetime(2024, 5, 1, 11, 0), reason="submitted by hand")
+    seen = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+    job.observe("Running", at=seen, source="poller")
+    raw = yaml.safe_load(_dumps(job))
+    items = raw[HISTORY_KEY]
+    assert items[0]["reason"] == "submitted by hand"
+    assert "inferred" not in items[0]
+    assert "source" not in items[0]
+    assert [i.get("inferred", False) for i in items[1:]] == [True, True, False]
+    assert {i["source"] for i in items[1:]} == {"poller"}
+    assert {i["at"] for i in items[1:]} == {"2024-05-01T12:00:00Z"}
+    loaded = _loads(_dumps(job))
+    assert loaded.history == job.history
+    assert [h.inferred for h in loaded.history] == [False, True, True, False]
+    assert loaded.history[-1].at == seen
+
+
+def test_history_without_the_new_keys_still_loads() -> None:
+    """A file written before inferred/reason/source existed loads with their defaults."""
+    text = (
+        "command: echo\nstatus_history:\n"
+        "- {from: NotStarted, to: Starting, event: start, at: '2024-01-01T00:00:00Z'}\n"
+    )
+    (entry,) = _loads(text).history
+    assert (entry.inferred, entry.reason, entry.source) == (False, None, None)
+
+
 def test_status_without_history_loads() -> None:
     """A status alone (e.g. from a service listing) is restored with no history."""
     job = _loads("command: echo\nstatus: Completed\n")
@@ -606,7 +647,18 @@ def test_history_ending_elsewhere(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("entry", "message"),
     [
-        ("{from: NotStarted, to: Starting, event: start}", "exactly the keys"),
+        ("{from: NotStarted, to: Starting, event: start}", "missing 'at'"),
+        ("{from: NotStarted, to: Starting, event: start, at: x, by: me}", "unexpected 'by'"),
+        (
+            "{from: NotStarted, to: Starting, event: start, at: '2024-01-01T00:00:00Z', "
+            "inferred: 'yes'}",
+            "inferred must be true or false",
+        ),
+        (
+            "{from: NotStarted, to: Starting, event: start, at: '2024-01-01T00:00:00Z', "
+            "source: 3}",
+            "source must be a string",
+        ),
         ("{from: NotStarted, to: Starting, event: 1, at: x}", "event must be a string"),
         ("{from: NotStarted, to: Starting, event: start, at: soon}", "ISO"),
         ("just-text", "not a mapping"),
