@@ -332,7 +332,8 @@ class Job:
         if self.name is None:
             self.name = generate_name()
         if self.experiment_name is None:
-            self.experiment_name = Path.cwd().name.replace(" ", "") or "Default"
+            # os.path, not Path.cwd(): the same name without building a Path.
+            self.experiment_name = os.path.basename(os.getcwd()).replace(" ", "") or "Default"
         return saved
 
     async def afire(
