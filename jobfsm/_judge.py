@@ -231,6 +231,8 @@ class _Judge:
         self.opening: dict[Any, list[tuple[Any, ...]]] = {}
         #: Whether this judge folds a segment that does not open the log.
         self.deferring = False
+        self._allowed: dict[str | None, tuple[enum.StrEnum, ...]] = {}
+        self._messages: dict[tuple[str, enum.StrEnum], str] = {}
 
     def defer(self, job: object, item: tuple[Any, ...]) -> None:
         """Keep a check that needs the job's state before this segment."""
@@ -240,6 +242,14 @@ class _Judge:
         items.append(item)
 
     def legal_after(self, prev: str | None) -> tuple[enum.StrEnum, ...]:
+        # One tuple per status, shared by its violations: a log full of
+        # violations keeps one small object per violation, not its own copies.
+        allowed = self._allowed.get(prev)
+        if allowed is None:
+            allowed = self._allowed[prev] = self._legal_after(prev)
+        return allowed
+
+    def _legal_after(self, prev: str | None) -> tuple[enum.StrEnum, ...]:
         t = self.t
         if prev is None:
             return t.sorted(self.start)
@@ -273,8 +283,15 @@ class _Judge:
                 self.gaps.append(Gap(_text(job), index, line, t.members[prev], member, skipped))
             return member
         self._add(job, index, line, prev, member, Reason.ILLEGAL_TRANSITION,
-                  self._illegal(prev, member), self.legal_after(prev))  # fmt: skip
+                  self._message(prev, member), self.legal_after(prev))  # fmt: skip
         return member
+
+    def _message(self, prev: str, to: enum.StrEnum) -> str:
+        """The message of an illegal pair, one string per pair shared by its violations."""
+        message = self._messages.get((prev, to))
+        if message is None:
+            message = self._messages[prev, to] = self._illegal(prev, to)
+        return message
 
     def _illegal(self, prev: str, to: enum.StrEnum) -> str:
         t = self.t

@@ -9,6 +9,7 @@ over violations).
 from __future__ import annotations
 
 import argparse
+import heapq
 import json
 import os
 import stat
@@ -221,7 +222,7 @@ def _print_report(args: argparse.Namespace, name: str, report: Report) -> int:
     """Print *report* in the chosen format; return the exit status."""
     try:
         if args.format == "json":
-            sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
+            sys.stdout.writelines(_json_report(report))
         else:
             sys.stdout.writelines(_text_report(name, report))
         sys.stdout.flush()
@@ -280,26 +281,43 @@ def _with_progress(events: Iterable[tuple[int, Any]]) -> Iterator[tuple[int, Any
         yield item
 
 
+def _json_report(report: Report) -> Iterator[str]:
+    """``json.dumps(report.to_dict(), indent=2)`` and a newline, written as it is made.
+
+    The violations are turned into dictionaries one at a time, so a log full
+    of violations does not hold a second copy of them as dictionaries and text.
+    """
+    data = report.to_dict(lazy=True)
+    yield from json.JSONEncoder(indent=2).iterencode(data)
+    yield "\n"
+
+
 def _text_report(name: str, report: Report) -> Iterator[str]:
-    """One line per violation or input error, in line order, then a summary."""
-    items: list[tuple[int, int, str]] = []
-    for order, error in enumerate(report.input_errors):
-        where = f"{name}:{error.line}" if error.line is not None else name
-        items.append((error.line or 0, order, f"{where}: input error: {error.message}\n"))
-    for order, v in enumerate(report.violations, len(items)):
-        allowed = ", ".join(v.allowed) or "none"
-        where = f"{name}:{v.line}" if v.line is not None else name
-        job, to = _shown(v.job), _shown(v.to) if v.to else "-"
-        items.append(
-            (
+    """One line per violation or input error, in line order, then a summary.
+
+    Lines are made as they are written: the input errors, then the
+    violations, each in line order (on one line, in the order found), are
+    merged lazily.
+    """
+
+    def errors() -> Iterator[tuple[int, str]]:
+        for error in sorted(report.input_errors, key=lambda e: e.line or 0):
+            where = f"{name}:{error.line}" if error.line is not None else name
+            yield error.line or 0, f"{where}: input error: {error.message}\n"
+
+    def violations() -> Iterator[tuple[int, str]]:
+        for v in sorted(report.violations, key=lambda v: v.line or 0):
+            allowed = ", ".join(v.allowed) or "none"
+            where = f"{name}:{v.line}" if v.line is not None else name
+            job, to = _shown(v.job), _shown(v.to) if v.to else "-"
+            yield (
                 v.line or 0,
-                order,
                 f"{where}: job {job}: index {v.index}: {v.from_ or '-'} -> {to}: "
                 f"{v.reason}: {v.message} (allowed: {allowed})\n",
             )
-        )
-    items.sort()
-    for _, _, text in items:
+
+    # On equal lines merge() takes the earlier iterable first: errors, as before.
+    for _, text in heapq.merge(errors(), violations(), key=lambda item: item[0]):
         yield text
     scope = (
         f"{_plural(report.events, 'event')} of {_plural(report.jobs, 'job')}, {report.mode} mode"

@@ -13,7 +13,7 @@ for statuses that break a rule.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -48,15 +48,47 @@ class Report:
         """No violation and no input error."""
         return not self.violations and not self.input_errors
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON report of ``jobfsm validate --format json``."""
+    def to_dict(self, *, lazy: bool = False) -> dict[str, Any]:
+        """The JSON report of ``jobfsm validate --format json``.
+
+        With ``lazy=True`` the lists are sequences that make each entry's
+        dictionary when iterated (for ``json.JSONEncoder.iterencode`` with
+        an indent), so a large report is never held twice.
+        """
+        violations: list[Any] = (
+            [v.to_dict() for v in self.violations]
+            if not lazy
+            else (_Mapped(self.violations, Violation.to_dict))
+        )
         return {
             "ok": self.ok,
             "jobs": self.jobs,
             "events": self.events,
-            "violations": [v.to_dict() for v in self.violations],
+            "violations": violations,
             "input_errors": [{"line": e.line, "message": e.message} for e in self.input_errors],
         }
+
+
+class _Mapped(list):  # type: ignore[type-arg]
+    """A list that makes its items when iterated: ``func(item)`` for each of *items*.
+
+    A list subclass, because the JSON encoder writes lists; it is empty
+    underneath, and only iteration, ``len`` and truth are supported.
+    """
+
+    def __init__(self, items: Sequence[Any], func: Any) -> None:
+        super().__init__()
+        self._items = items
+        self._func = func
+
+    def __iter__(self) -> Iterator[Any]:
+        return map(self._func, self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __bool__(self) -> bool:
+        return bool(self._items)
 
 
 # -- one trace -------------------------------------------------------------------
