@@ -14,6 +14,7 @@ import io
 import itertools
 import json
 import os
+import stat
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import IO, Any, Literal
 
@@ -92,9 +93,11 @@ class EventLog:
         object with ``job``, ``status`` and ``time`` attributes; every other
         line is read by the standard library, as :meth:`__iter__` does.
         """
-        from jobfsm import _fastjson
+        fast = None
+        if self.format == "jsonl" and self._worth_a_fast_reader():
+            from jobfsm import _fastjson  # imports msgspec: only for logs worth it
 
-        fast = _fastjson.decoder(job_key, status_key, time_key) if self.format == "jsonl" else None
+            fast = _fastjson.decoder(job_key, status_key, time_key)
         if fast is None:
             return self._read(), None
         source = self.source
@@ -102,6 +105,20 @@ class EventLog:
             # Bytes read and decoded a megabyte at a time, lines decoded in a C loop.
             return itertools.chain.from_iterable(self._chunks(fast[0])), fast[1]
         return self._read(fast[0]), fast[1]
+
+    def _worth_a_fast_reader(self) -> bool:
+        """Whether the log may be large: a regular file below 1 MiB is read as fast without it."""
+        source = self.source
+        try:
+            if isinstance(source, str | os.PathLike):
+                info = os.stat(source)
+            elif type(source) is _LogText:
+                info = os.fstat(source.buffer.fileno())
+            else:
+                return True
+        except (OSError, AttributeError, ValueError):
+            return True
+        return not stat.S_ISREG(info.st_mode) or info.st_size >= _FAST_MIN_BYTES
 
     def _chunks(self, fast: Any) -> Iterator[Iterable[tuple[int, Any]]]:
         """Batches of ``(line, row)`` pairs, read as :meth:`_read` reads them, only faster.
@@ -225,7 +242,7 @@ class EventLog:
             errors = self.errors
             scan = _SCAN
             number = 0
-            fast_errors = _fast_errors()
+            fast_errors = _fast_errors() if fast is not None else ()
             for number, text in enumerate(stream, 1):
                 if fast is not None:
                     try:
@@ -341,12 +358,15 @@ def _decoding_line(exc: UnicodeDecodeError, lines_read: int) -> int | None:
     """The line of a text stream holding the bytes that failed to decode.
 
     A text stream decodes a chunk at a time and hands out every line before
-    it first, so the bad line is the next one plus the line breaks in the
-    chunk before the bad byte.
+    it first, so the bad line is the next one plus the line ends (``\n``,
+    ``\r\n`` or ``\r``, as the stream splits lines) in the chunk before the
+    bad byte.
     """
     if not isinstance(exc.object, bytes):  # pragma: no cover - text streams decode bytes
         return None
-    return lines_read + 1 + exc.object.count(b"\n", 0, exc.start)
+    before = exc.object[: exc.start]
+    ends = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n")
+    return lines_read + 1 + ends
 
 
 def _fast_errors() -> tuple[type[BaseException], ...]:
@@ -380,6 +400,8 @@ def _parse_line(text: str, number: int, errors: list[MalformedEvent], opens_file
 
 #: Bytes read at a time by the fast reader.
 _BLOCK = 1 << 20
+#: Regular files smaller than this are read without the fast reader (its import costs more).
+_FAST_MIN_BYTES = 1 << 20
 
 
 def _load_line(text: str, number: int, errors: list[MalformedEvent]) -> Any:

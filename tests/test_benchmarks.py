@@ -190,13 +190,19 @@ def test_runner_as_a_script_prints_one_table() -> None:
 
 
 def test_validate_benchmark_compares_with_its_floors() -> None:
-    """validate_trace, the CLI and memory each come with the anchor of the same run."""
+    """validate_trace, the CLI (every job count), every core, start-up and memory have anchors."""
     rows = importlib.import_module("benchmarks.bench_validate").measure(quick=True)
-    anchored = {row["subject"]: row["anchor"] for row in rows if row["anchor"]}
-    assert anchored == {
-        "validate_trace(mode='strict')": "plain dict-adjacency loop",
-        "validate_trace(mode='observed')": "plain dict-adjacency loop",
-        "jobfsm validate FILE.jsonl": "read + json.loads each line",
-        "2,000 events": "500 events",
-    }
-    assert all(row["met"] is not None for row in rows if row["anchor"])
+    anchored = {(row["benchmark"], row["subject"]): row["anchor"] for row in rows if row["anchor"]}
+    floor = "read + json.loads each line"
+    cli = [key for key, anchor in anchored.items() if key[0].startswith("CLI one process")]
+    assert {anchored[key] for key in cli} == {floor}
+    assert {subject for _, subject in cli} >= {"jobfsm validate --workers 1 (standard library)"}
+    assert {bench.split(", ")[2] for bench, _ in cli} == {"20 jobs (0 MB)", "200 jobs (0 MB)"}
+    every_core = {s: a for (b, s), a in anchored.items() if b.startswith("every core")}
+    assert set(every_core.values()) == {"DuckDB, LAG() window"}
+    assert "polars, shift().over(job)" in every_core
+    subjects = {row["subject"] for row in rows}
+    assert {"python -m jobfsm validate, over python -c pass", "events per second, one process"} <= (
+        subjects
+    )
+    assert all(row["met"] is not None for row in rows if row["target"] is not None)

@@ -19,8 +19,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jobfsm import EventLog, EventLogError, validate_events
+from jobfsm import EventLog, EventLogError, eventlog, validate_events
 from jobfsm import _fastjson as fastjson
+from jobfsm.eventlog import text_stream
 from tests.conftest import needs
 
 KEYS = ("job", "status", "time")
@@ -86,15 +87,22 @@ def test_fast_reader_reads_what_json_reads(text: str) -> None:
     assert _same(fast.time, row.get("time"))
 
 
-def _report(data: bytes, fast: bool) -> Any:
+def _report(data: bytes, fast: bool, blocks: bool = False) -> Any:
+    """The report (or error) of *data*; *blocks*: through the block reader, in 7-byte reads."""
     fastjson.enabled = fast
+    saved = eventlog._BLOCK, eventlog._FAST_MIN_BYTES
     try:
-        stream = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+        if blocks:
+            eventlog._BLOCK, eventlog._FAST_MIN_BYTES = 7, 0
+            stream = text_stream(io.BytesIO(data))
+        else:
+            stream = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
         return validate_events(EventLog(stream, "jsonl"), mode="observed", require_terminal=True)
     except EventLogError as exc:
         return str(exc)
     finally:
         fastjson.enabled = True
+        eventlog._BLOCK, eventlog._FAST_MIN_BYTES = saved
 
 
 @settings(max_examples=100, deadline=None)
@@ -111,7 +119,9 @@ def test_logs_validate_alike_with_and_without_the_fast_reader(
     encoded = [line.encode("utf-8", "surrogatepass") for line in body]
     encoded.insert(min(where, len(encoded)), junk)
     data = b"".join(encoded)
-    assert _report(data, fast=True) == _report(data, fast=False)
+    expected = _report(data, fast=False)
+    assert _report(data, fast=True) == expected
+    assert _report(data, fast=True, blocks=True) == expected  # read in blocks, split in C
 
 
 def test_keys_that_collide_leave_every_line_to_the_standard_library() -> None:
