@@ -82,15 +82,17 @@ def _target(row: dict[str, Any]) -> str:
     return f"≤ {target:g}x"
 
 
-def _met(row: dict[str, Any]) -> str:
+def _met(row: dict[str, Any], quick: bool = False) -> str:
+    if quick and row.get("target") is not None:
+        return "(quick run)"  # tiny sizes: too small to judge a target
     met = row.get("met")
     if met is None and isinstance(row.get("target"), int | float) and row.get("ratio") is not None:
         met = row["ratio"] <= row["target"]
     return "" if met is None else ("yes" if met else "**no**")
 
 
-def table(rows: Sequence[dict[str, Any]]) -> str:
-    """The rows as one Markdown table."""
+def table(rows: Sequence[dict[str, Any]], *, quick: bool = False) -> str:
+    """The rows as one Markdown table; with *quick*, targets are not judged."""
     lines = [
         "| benchmark | subject | median | per | vs | ratio | target | met |",
         "|---|---|--:|---|---|--:|---|---|",
@@ -104,7 +106,7 @@ def table(rows: Sequence[dict[str, Any]]) -> str:
             str(row.get("anchor") or ""),
             format_ratio(row.get("ratio")),
             _target(row),
-            _met(row),
+            _met(row, quick),
         ]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines)
@@ -160,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not modules:
         parser.error(f"no benchmark module matches {list(args.only)}")
     rows, errors = collect(modules, quick=args.quick)
-    text = machine_line() + "\n\n" + table(rows)
+    text = machine_line() + "\n\n" + table(rows, quick=args.quick)
     print(text)
     for error in errors:
         print(f"\nbenchmark failed: {error}", file=sys.stderr)

@@ -5,7 +5,7 @@ per responsibility: ``lifecycle`` (the lifecycle value), ``machine`` (the
 shared transitions machine), ``job`` and ``services`` (attrs job classes and
 the records they carry), ``validate`` and
 ``eventlog`` (checking observed statuses), ``yamlio`` (job files), ``store``
-(durable SQLite store), ``diagrams`` and ``docgen`` (pictures and tables),
+(durable job stores: SQLite, PostgreSQL), ``diagrams`` and ``docgen`` (pictures and tables),
 ``cli`` (the command line) and ``errors`` (every exception).
 """
 
@@ -36,17 +36,29 @@ if TYPE_CHECKING:
         JobRunError,
         JobStoreError,
         LifecycleDefinitionError,
+        NoWorkingDirectoryError,
         ReadOnlyAttributeError,
         StreamNotWritableError,
         TimeWentBackwardsError,
+        TransitionIdReusedError,
         UnknownEventError,
+        UnknownJobTypeError,
         UnknownStatusError,
         UnreachableStatusError,
         UnsafeTagError,
+        VersionConflictError,
     )
     from jobfsm.eventlog import EventLog, MalformedEvent, read_csv, read_jsonl
     from jobfsm.heartbeat import HeartbeatMonitor
-    from jobfsm.job import CommandJob, GenericJob, Job, PipelineJob, SweepJob
+    from jobfsm.job import (
+        CommandJob,
+        GenericJob,
+        Job,
+        PipelineJob,
+        SweepJob,
+        allow_job_type,
+        job_types,
+    )
     from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Edge, EventSpec, JobStatus, Lifecycle
     from jobfsm.machine import (
         HistoryEntry,
@@ -57,7 +69,7 @@ if TYPE_CHECKING:
     )
     from jobfsm.names import generate_name
     from jobfsm.services import JobService, JobServiceType, SystemData
-    from jobfsm.store import JobStore
+    from jobfsm.store import Applied, JobRow, JobStore
     from jobfsm.validate import Gap, Reason, Report, Violation, validate_events, validate_trace
     from jobfsm.yamlio import load_job
 
@@ -87,13 +99,17 @@ _EXPORTS: dict[str, str] = {
     "JobRunError": "jobfsm.errors",
     "JobStoreError": "jobfsm.errors",
     "LifecycleDefinitionError": "jobfsm.errors",
+    "NoWorkingDirectoryError": "jobfsm.errors",
     "ReadOnlyAttributeError": "jobfsm.errors",
     "StreamNotWritableError": "jobfsm.errors",
     "TimeWentBackwardsError": "jobfsm.errors",
+    "TransitionIdReusedError": "jobfsm.errors",
     "UnknownEventError": "jobfsm.errors",
+    "UnknownJobTypeError": "jobfsm.errors",
     "UnknownStatusError": "jobfsm.errors",
     "UnreachableStatusError": "jobfsm.errors",
     "UnsafeTagError": "jobfsm.errors",
+    "VersionConflictError": "jobfsm.errors",
     "EventLog": "jobfsm.eventlog",
     "MalformedEvent": "jobfsm.eventlog",
     "read_csv": "jobfsm.eventlog",
@@ -104,6 +120,8 @@ _EXPORTS: dict[str, str] = {
     "Job": "jobfsm.job",
     "PipelineJob": "jobfsm.job",
     "SweepJob": "jobfsm.job",
+    "allow_job_type": "jobfsm.job",
+    "job_types": "jobfsm.job",
     "DEFAULT_LIFECYCLE": "jobfsm.lifecycle",
     "Edge": "jobfsm.lifecycle",
     "EventSpec": "jobfsm.lifecycle",
@@ -118,6 +136,8 @@ _EXPORTS: dict[str, str] = {
     "JobService": "jobfsm.services",
     "JobServiceType": "jobfsm.services",
     "SystemData": "jobfsm.services",
+    "Applied": "jobfsm.store",
+    "JobRow": "jobfsm.store",
     "JobStore": "jobfsm.store",
     "Gap": "jobfsm.validate",
     "Reason": "jobfsm.validate",
@@ -130,6 +150,7 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = [
     "DEFAULT_LIFECYCLE",
+    "Applied",
     "AsyncObserverError",
     "CommandJob",
     "DiagramFormatError",
@@ -155,6 +176,7 @@ __all__ = [
     "JobFileStructureError",
     "JobFileSyntaxError",
     "JobNotFoundError",
+    "JobRow",
     "JobRunError",
     "JobService",
     "JobServiceType",
@@ -164,6 +186,7 @@ __all__ = [
     "Lifecycle",
     "LifecycleDefinitionError",
     "MalformedEvent",
+    "NoWorkingDirectoryError",
     "Observer",
     "PipelineJob",
     "ReadOnlyAttributeError",
@@ -173,13 +196,18 @@ __all__ = [
     "SweepJob",
     "SystemData",
     "TimeWentBackwardsError",
+    "TransitionIdReusedError",
     "UnknownEventError",
+    "UnknownJobTypeError",
     "UnknownStatusError",
     "UnreachableStatusError",
     "UnsafeTagError",
+    "VersionConflictError",
     "Violation",
     "add_observer",
+    "allow_job_type",
     "generate_name",
+    "job_types",
     "load_job",
     "read_csv",
     "read_jsonl",

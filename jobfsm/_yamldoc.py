@@ -26,11 +26,13 @@ __all__ = [
     "HISTORY_OPTIONAL_KEYS",
     "READ_ONLY_KEYS",
     "STATUS_KEY",
+    "field_shapes",
     "history_from_list",
     "history_to_list",
     "job_to_dict",
     "service_from_dict",
     "service_to_dict",
+    "shape_problem",
     "system_data_from_dict",
     "system_data_to_dict",
     "typed_keys",
@@ -184,7 +186,10 @@ def history_from_list(
             if value is not None and not isinstance(value, str):
                 raise ValueError(f"{key} must be a string, got {value!r}")
         at = _parse_time(item["at"])
-        at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+        try:
+            at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+        except OverflowError:  # 9999-12-31T23:59:59-01:00 is in year 10000 in UTC
+            raise ValueError(f"{at.isoformat()} is beyond the date-times UTC can hold") from None
         source = lifecycle.status(item["from"], where="from")
         dest = lifecycle.status(item["to"], where="to")
         entries.append(
@@ -198,6 +203,47 @@ def history_from_list(
 def typed_keys(cls: type[Job]) -> list[str]:
     """Document keys that map to attributes of *cls*, in declaration order."""
     return [f.alias for f in attrs.fields(cls) if f.init and f.alias not in _NOT_KEYS]
+
+
+_SHAPES: dict[type[Job], dict[str, str]] = {}
+
+
+def field_shapes(cls: type[Job]) -> dict[str, str]:
+    """Document key -> ``"mapping"`` or ``"string"`` for the modelled fields of *cls*
+    whose annotation says so (``dict[...]`` or ``str | None``); others take any value."""
+    shapes = _SHAPES.get(cls)
+    if shapes is None:
+        shapes = {}
+        for field in attrs.fields(cls):
+            if not field.init or field.alias in _NOT_KEYS or field.alias == "services":
+                continue
+            annotation = str(field.type)
+            if annotation.startswith("dict["):
+                shapes[field.alias] = "mapping"
+            elif annotation == "str | None":
+                shapes[field.alias] = "string"
+        _SHAPES[cls] = shapes
+    return shapes
+
+
+def shape_problem(shape: str, value: object) -> tuple[str, str] | None:
+    """(problem, what is expected) when *value* does not fit *shape* (see
+    :func:`field_shapes`), else ``None``."""
+    if value is None:
+        return None
+    if shape == "mapping" and not isinstance(value, Mapping):
+        return f"is {_kind(value)}, not a mapping", "a mapping of names to values"
+    if shape == "string" and not isinstance(value, str):
+        return f"is {_kind(value)}, not a string", "a string (quote a number or date)"
+    return None
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    return f"{value!r} (of type {type(value).__name__})"
 
 
 def _is_default(cls: type[Job], key: str, value: Any) -> bool:
@@ -239,9 +285,14 @@ def job_to_dict(job: Job, *, history: bool = True) -> dict[str, Any]:
             "set the attribute instead"
         )
     values: dict[str, Any] = {"type": job.type}
+    shapes = field_shapes(cls)
+    kept = job._kept_empty or ()
     for key in typed:
         value = getattr(job, key)
-        if not _is_default(cls, key, value):
+        if not _is_default(cls, key, value) or (key in kept and value == {}):
+            problem = shape_problem(shapes[key], value) if key in shapes else None
+            if problem:  # load_job would refuse the file
+                raise JobDumpError(f"{key} {problem[0]}; expected {problem[1]}")
             values[key] = value
     if job.services:
         values["services"] = {name: service_to_dict(s) for name, s in job.services.items()}

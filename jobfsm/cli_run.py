@@ -53,19 +53,19 @@ def add_commands(sub: Any) -> None:
         metavar="SECONDS",
         help="silence after which a job is NotResponding (default: 60)",
     )
-    run.add_argument("--format", choices=("text", "json"), default="text")
+    run.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     run.set_defaults(handler=_run)  # fmt: skip
 
     status = sub.add_parser("status", help="show the stored jobs (or one) and their status")
-    status.add_argument("name", nargs="?", default=None)
+    status.add_argument("name", nargs="?", default=None, help="one job (default: all)")
     _store_option(status)
-    status.add_argument("--format", choices=("text", "json"), default="text")
+    status.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     status.set_defaults(handler=_status)
 
     history = sub.add_parser("history", help="show a stored job's history")
     history.add_argument("name")
     _store_option(history)
-    history.add_argument("--format", choices=("text", "json"), default="text")
+    history.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     history.set_defaults(handler=_history)
 
 
@@ -75,7 +75,7 @@ def _store_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _fail(message: str) -> int:
-    print(f"jobfsm: {message}", file=sys.stderr)
+    print(f"jobfsm: error: {message}", file=sys.stderr)
     return EXIT_INPUT_ERROR
 
 

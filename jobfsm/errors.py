@@ -8,13 +8,17 @@ working for code that does not know about jobfsm::
     ├── LifecycleDefinitionError(ValueError)   a lifecycle value is inconsistent
     ├── UnknownStatusError(ValueError)         a status name the lifecycle lacks
     ├── UnknownEventError(ValueError)          an event name the lifecycle lacks
+    ├── UnknownJobTypeError(ValueError)        a job type Azure ML does not define
     ├── IllegalTransitionError(RuntimeError)   event not allowed in current status
     │   └── UnreachableStatusError             an observed status no event leads to
     ├── TimeWentBackwardsError(ValueError)     an event time before the previous one
     ├── InvalidHistoryError(ValueError)        a restored history that does not fit
     ├── ReadOnlyAttributeError(AttributeError) assigning status, id, type, ...
     ├── AsyncObserverError(TypeError)          an ``async def`` observer (they must be plain)
+    ├── NoWorkingDirectoryError(FileNotFoundError) submitting from a removed folder
     ├── JobStoreError(OSError)                 the job store cannot do what was asked
+    │   ├── VersionConflictError               a stale expected_version; nothing written
+    │   └── TransitionIdReusedError            a transition id sent with another request
     ├── JobNotFoundError(KeyError)             no stored job has that name
     ├── JobRunError(ValueError)                a job the local executor cannot run
     ├── JobFileError(ValueError)               a job file cannot be loaded (file:line:col)
@@ -63,13 +67,17 @@ __all__ = [
     "JobRunError",
     "JobStoreError",
     "LifecycleDefinitionError",
+    "NoWorkingDirectoryError",
     "ReadOnlyAttributeError",
     "StreamNotWritableError",
     "TimeWentBackwardsError",
+    "TransitionIdReusedError",
     "UnknownEventError",
+    "UnknownJobTypeError",
     "UnknownStatusError",
     "UnreachableStatusError",
     "UnsafeTagError",
+    "VersionConflictError",
     "closest",
 ]
 
@@ -139,6 +147,21 @@ class UnknownEventError(JobFSMError, ValueError):
         self.suggestion = closest(event, self.known) if isinstance(event, str) else None
         hint = f"; did you mean {self.suggestion!r}?" if self.suggestion else ""
         super().__init__(f"unknown event {event!r}{hint} (known events: {_quoted(self.known)})")
+
+
+class UnknownJobTypeError(JobFSMError, ValueError):
+    """A job ``type`` that is neither an Azure ML job type nor one allowed with
+    :func:`jobfsm.allow_job_type`; ``suggestion`` is the closest known type."""
+
+    def __init__(self, job_type: str, known: Iterable[str]) -> None:
+        self.type = job_type
+        self.known = tuple(sorted(known))
+        self.suggestion = closest(job_type, self.known)
+        hint = f"; did you mean {self.suggestion!r}?" if self.suggestion else ""
+        super().__init__(
+            f"unknown job type {job_type!r}{hint} (known types: {_quoted(self.known)}; "
+            "jobfsm.allow_job_type(name) allows another)"
+        )
 
 
 class IllegalTransitionError(JobFSMError, RuntimeError):
@@ -245,6 +268,23 @@ class ReadOnlyAttributeError(JobFSMError, AttributeError):
         super().__init__(f"{attribute!r} is read-only: {hint}", name=attribute)
 
 
+class NoWorkingDirectoryError(JobFSMError, FileNotFoundError):
+    """Submitting a job without ``experiment_name`` while the current folder, whose
+    name is the default, no longer exists; the job is left as it was."""
+
+    def __init__(self, job: str | None) -> None:
+        self.job = job
+        who = f"job {job!r}" if job else "the job"
+        super().__init__(
+            errno.ENOENT,
+            f"cannot submit {who}: the current folder has been removed, and its name is "
+            "the default experiment_name; set experiment_name or change to an existing folder",
+        )
+
+    def __str__(self) -> str:
+        return str(self.args[1])
+
+
 class AsyncObserverError(JobFSMError, TypeError):
     """An observer that is a coroutine function, or returned an awaitable.
 
@@ -276,6 +316,51 @@ class JobNotFoundError(JobFSMError, KeyError):
 
     def __str__(self) -> str:  # KeyError would repr() the message
         return str(self.args[0])
+
+
+class VersionConflictError(JobStoreError):
+    """The stored job's version is not the ``expected_version`` the caller read.
+
+    Another writer changed the job since; nothing was written. ``name``,
+    ``expected``, ``actual`` (the stored version) and ``status`` (the stored
+    status) let the caller re-read and decide again.
+    """
+
+    def __init__(
+        self, store: object, name: str, expected: int, actual: int, status: object
+    ) -> None:
+        self.store = store
+        self.name = name
+        self.expected = expected
+        self.actual = actual
+        self.status = status
+        super().__init__(
+            f"{store}: job {name!r} is at version {actual} (status {str(status)!r}), "
+            f"not the expected version {expected}; another writer changed it, nothing "
+            "was written (read it again and retry)"
+        )
+
+
+class TransitionIdReusedError(JobStoreError):
+    """A transition id already recorded for the job with a different request.
+
+    ``transition_id`` names the id, ``recorded`` the request it was first
+    used for and ``requested`` the new one; nothing was written.
+    """
+
+    def __init__(
+        self, store: object, name: str, transition_id: str, recorded: str, requested: str
+    ) -> None:
+        self.store = store
+        self.name = name
+        self.transition_id = transition_id
+        self.recorded = recorded
+        self.requested = requested
+        super().__init__(
+            f"{store}: job {name!r}: transition id {transition_id!r} was already used for "
+            f"{recorded}, not {requested}; a transition id names one request (use a new id "
+            "for a new request); nothing was written"
+        )
 
 
 class JobRunError(JobFSMError, ValueError):
@@ -381,11 +466,11 @@ class JobFileExistsError(JobFSMError, FileExistsError):
 class StreamNotWritableError(JobFSMError, io.UnsupportedOperation):
     """``dump`` to an open stream that cannot be written (e.g. opened for reading)."""
 
-    def __init__(self, stream: object) -> None:
+    def __init__(self, stream: object, problem: str = "is not writable") -> None:
         self.stream = stream
         name = getattr(stream, "name", None)
         what = f"stream {name!r}" if isinstance(name, str) else f"{type(stream).__name__} stream"
-        super().__init__(f"{what} is not writable; open it with mode 'w' or pass a path")
+        super().__init__(f"{what} {problem}; open it with mode 'w' or pass a path")
 
 
 class JobDumpError(JobFSMError, ValueError):

@@ -302,6 +302,7 @@ class EventLog:
         # strict: a quote left open is an error, not a field swallowing the rest of the file
         reader = csv.reader(stream, strict=True)
         header: list[str] | None = None
+        spaced = False  # `job, status`: the values are written `a, Running` too
         done = 0  # physical lines consumed before the current record
         while True:
             try:
@@ -327,6 +328,7 @@ class EventLog:
                 # A stream decoded as UTF-8 (not UTF-8-sig) keeps the byte order mark.
                 fields[0] = fields[0].removeprefix("\ufeff")
                 header = [f.strip() for f in fields]
+                spaced = header != fields
                 missing = [k for k in self.required if k not in header]
                 # dict(zip(...)) would keep the last of a repeated column silently
                 twice = [k for k in self.required if header.count(k) > 1]
@@ -351,6 +353,8 @@ class EventLog:
                     )
                 )
                 continue
+            if spaced:
+                fields = [f.strip() for f in fields]
             yield line, dict(zip(header, fields, strict=True))
 
 

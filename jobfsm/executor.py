@@ -33,7 +33,7 @@ from typing import IO, Any
 
 import attrs
 
-from jobfsm.errors import JobRunError
+from jobfsm.errors import IllegalTransitionError, JobRunError
 from jobfsm.heartbeat import HeartbeatMonitor
 from jobfsm.job import CommandJob, Job
 from jobfsm.names import generate_name
@@ -183,11 +183,16 @@ class LocalExecutor:
         self.poll_interval = poll_interval
         self.on_status = on_status
         self._cancel = threading.Event()
+        self._next_beat = 0.0
         # Whether the store records a reason and a source with each event.
         self._rich = "reason" in inspect.signature(store.fire).parameters
 
     def cancel(self) -> None:
-        """Ask the run in progress to stop (safe from a signal handler or another thread)."""
+        """Ask the run in progress to stop (safe from a signal handler or another thread).
+
+        The request holds until that run ends (it ends ``Canceled``, or
+        ``Completed``/``Failed`` if the command finished first).
+        """
         self._cancel.set()
 
     def submit(self, job: CommandJob, *, name: str | None = None) -> str:
@@ -199,8 +204,7 @@ class LocalExecutor:
         """
         check_runnable(job)
         name = name or job.name or generate_name()
-        folder = (self.runs_dir / name).resolve()
-        logs = {STDOUT: str(folder / STDOUT), STDERR: str(folder / STDERR)}
+        logs = self._logs(name)
         # log_files is service-owned (read-only), so it is set by making the stored copy.
         self.store.add(attrs.evolve(job, name=name, log_files=logs))  # type: ignore[call-arg]
         return name
@@ -213,8 +217,14 @@ class LocalExecutor:
             JobStoreError: the store cannot be written.
         """
         name = self.submit(job, name=name)
-        stored = self.store.get(name)
-        logs = dict(stored.log_files or {})
+        self._next_beat = 0.0
+        try:
+            return self._run(name, job)
+        finally:
+            self._cancel.clear()  # a cancel request is for the run it interrupted
+
+    def _run(self, name: str, job: CommandJob) -> RunResult:
+        logs = self._logs(name)
         self._fire(name, "start")
         self._fire(name, "prepare")
         try:
@@ -226,12 +236,17 @@ class LocalExecutor:
         self._fire(name, "queue")
         if self._cancel.is_set():
             return self._cancelled(name, None, logs)
-        with self._slot() as slot:
+        with self._slot(name) as slot:
             if slot is None:
                 return self._cancelled(name, None, logs)
             return self._execute(name, job, command, cwd, logs)
 
     # -- steps ------------------------------------------------------------------
+
+    def _logs(self, name: str) -> dict[str, str]:
+        """Where the run of *name* writes its stdout and stderr."""
+        folder = (self.runs_dir / name).resolve()
+        return {STDOUT: str(folder / STDOUT), STDERR: str(folder / STDERR)}
 
     def _code_folder(self, job: CommandJob) -> Path:
         base = job.base_path
@@ -272,9 +287,13 @@ class LocalExecutor:
         return None
 
     @contextlib.contextmanager
-    def _slot(self) -> Iterator[IO[str] | None]:
-        """Hold a slot until the block ends; ``None`` when canceled while waiting for one."""
+    def _slot(self, name: str) -> Iterator[IO[str] | None]:
+        """Hold a slot until the block ends; ``None`` when canceled while waiting for one.
+
+        The job beats while it waits: this executor is alive and holding it.
+        """
         while (handle := self.try_slot()) is None:
+            self._beat(name)
             if self._cancel.wait(self.poll_interval):
                 yield None
                 return
@@ -319,7 +338,6 @@ class LocalExecutor:
 
     def _wait(self, name: str, child: subprocess.Popen[bytes]) -> tuple[int, bool]:
         """Wait for *child*; beat while it lives; on a cancel request terminate it."""
-        next_beat = time.monotonic()
         while True:
             try:
                 return child.wait(timeout=self.poll_interval), False
@@ -328,9 +346,13 @@ class LocalExecutor:
             if self._cancel.is_set():
                 self._fire(name, "request_cancel", reason="cancel requested")
                 return self._terminate(child), True
-            if self.monitor is not None and time.monotonic() >= next_beat:
-                self.monitor.beat(name)
-                next_beat = time.monotonic() + self.heartbeat_interval
+            self._beat(name)
+
+    def _beat(self, name: str) -> None:
+        """Tell the monitor the job is alive, at most every ``heartbeat_interval`` seconds."""
+        if self.monitor is not None and time.monotonic() >= self._next_beat:
+            self.monitor.beat(name)  # resumes the job if a monitor had given it up
+            self._next_beat = time.monotonic() + self.heartbeat_interval
 
     def _terminate(self, child: subprocess.Popen[bytes]) -> int:
         """SIGTERM the child's process group, then SIGKILL after ``grace`` seconds."""
@@ -361,11 +383,22 @@ class LocalExecutor:
         status = self._fire(name, event, reason=reason)
         return RunResult(name, status, returncode, dict(logs), reason)
 
-    def _fire(self, name: str, event: str, *, reason: str | None = None) -> enum.StrEnum:
+    def _store_fire(self, name: str, event: str, reason: str | None) -> Any:
         if self._rich:
-            done: Any = self.store.fire(name, event, reason=reason, source=SOURCE)  # type: ignore[call-arg]
-        else:
-            done = self.store.fire(name, event)
+            return self.store.fire(name, event, reason=reason, source=SOURCE)
+        return self.store.fire(name, event)
+
+    def _fire(self, name: str, event: str, *, reason: str | None = None) -> enum.StrEnum:
+        try:
+            done = self._store_fire(name, event, reason)
+        except IllegalTransitionError:
+            # A heartbeat monitor may have given the job up (NotResponding) while
+            # it waited for a slot or ran; it is plainly alive: resume, then retry.
+            held = self.store.get(name).status
+            if "resume" not in self.store.lifecycle.table[held]:
+                raise
+            self._store_fire(name, "resume", "the executor is alive")
+            done = self._store_fire(name, event, reason)
         status: enum.StrEnum = getattr(done, "status", done)  # a status, or what a write did
         if self.on_status is not None:
             self.on_status(name, status)

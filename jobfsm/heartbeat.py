@@ -175,7 +175,7 @@ class StoreJobs:
 
     def beat(self, name: str, at: datetime) -> None:
         if self._durable:
-            self.store.beat(name, at=at)  # type: ignore[attr-defined]
+            self.store.beat(name, at=at)
             return
         self.store.version(name)  # raises JobNotFoundError for an unknown job
         with self._lock:
@@ -188,7 +188,7 @@ class StoreJobs:
     def silent(self, before: datetime) -> list[tuple[str, datetime | None]]:
         active = self.lifecycle.active
         if self._durable:
-            rows = self.store.jobs(heartbeat_before=before)  # type: ignore[attr-defined]
+            rows = self.store.jobs(heartbeat_before=before)
             return [(row.name, row.heartbeat_at) for row in rows if row.status in active]
         out: list[tuple[str, datetime | None]] = []
         with self._lock:
@@ -203,7 +203,7 @@ class StoreJobs:
 
     def fire(self, name: str, event: str, *, at: datetime, reason: str) -> None:
         if self._durable:
-            self.store.fire(name, event, at=at, reason=reason, source=SOURCE)  # type: ignore[call-arg]
+            self.store.fire(name, event, at=at, reason=reason, source=SOURCE)
         else:
             self.store.fire(name, event)
 

@@ -20,7 +20,13 @@ from typing import IO, TYPE_CHECKING, Any, ClassVar, Generic, NoReturn, TypeVar,
 
 import attrs
 
-from jobfsm.errors import InvalidHistoryError, ReadOnlyAttributeError, TimeWentBackwardsError
+from jobfsm._jobtypes import AZURE_JOB_TYPES, allow_job_type, job_type, job_types, one_edit
+from jobfsm.errors import (
+    InvalidHistoryError,
+    NoWorkingDirectoryError,
+    ReadOnlyAttributeError,
+    TimeWentBackwardsError,
+)
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Lifecycle
 from jobfsm.machine import (
     Engine,
@@ -37,11 +43,14 @@ from jobfsm.names import generate_name
 from jobfsm.services import JobService, JobServiceType, SystemData, as_services
 
 __all__ = [
+    "AZURE_JOB_TYPES",
     "CommandJob",
     "GenericJob",
     "Job",
     "PipelineJob",
     "SweepJob",
+    "allow_job_type",
+    "job_types",
 ]
 
 
@@ -197,6 +206,8 @@ class Job:
     )
     _lock: threading.RLock | None = attrs.field(init=False, default=None, eq=False, repr=False)
     _observers: list[Observer] | None = attrs.field(init=False, default=None, eq=False, repr=False)
+    # Mapping fields the source file wrote as an explicit `{}` (dump writes them back).
+    _kept_empty: frozenset[str] | None = attrs.field(init=False, default=None, eq=False, repr=False)
 
     def __init__(
         self,
@@ -389,11 +400,11 @@ class Job:
     def _apply_submit_defaults(self) -> tuple[str | None, str | None]:
         """Give a missing name and experiment their defaults; return the values before."""
         saved = (self.name, self.experiment_name)
+        experiment = _default_experiment(self.name) if self.experiment_name is None else None
         if self.name is None:
             self.name = generate_name()
-        if self.experiment_name is None:
-            # os.path, not Path.cwd(): the same name without building a Path.
-            self.experiment_name = os.path.basename(os.getcwd()).replace(" ", "") or "Default"
+        if experiment is not None:
+            self.experiment_name = experiment
         return saved
 
     async def afire(
@@ -681,6 +692,16 @@ class Job:
         dump_job(self, dest, **kwargs)
 
 
+def _default_experiment(job: str | None) -> str:
+    """azure-ai-ml's default experiment: the current folder's name without spaces."""
+    try:
+        # os.path, not Path.cwd(): the same name without building a Path.
+        folder = os.getcwd()
+    except FileNotFoundError:
+        raise NoWorkingDirectoryError(job) from None
+    return os.path.basename(folder).replace(" ", "") or "Default"
+
+
 def _rebuild(
     cls: type[Job],
     fields: dict[str, Any],
@@ -696,24 +717,61 @@ def _rebuild(
     return job
 
 
+class _DefaultLifecycle:
+    """The constructors' default ``lifecycle``: DEFAULT_LIFECYCLE, told apart from
+    DEFAULT_LIFECYCLE named on purpose (``attrs.evolve(job, lifecycle=...)``)."""
+
+    def __repr__(self) -> str:
+        return "DEFAULT_LIFECYCLE"
+
+
+_LIFECYCLE_NOT_GIVEN: Any = _DefaultLifecycle()
+
+
 def _engine_of(lifecycle: Lifecycle, kwargs: dict[str, Any]) -> Engine:
     """The engine for a constructor call that names a lifecycle or has extra keywords."""
     given = kwargs.get("engine")
     if isinstance(given, Engine):
         # attrs.evolve passes the job's engine back under the field's alias; a
-        # lifecycle named in the same call wins (DEFAULT_LIFECYCLE cannot be
-        # told from the default, so it keeps the job's).
+        # lifecycle named in the same call wins.
         del kwargs["engine"]
-        if lifecycle is DEFAULT_LIFECYCLE:
+        if lifecycle is _LIFECYCLE_NOT_GIVEN:
             return given
-    return _DEFAULT_ENGINE if lifecycle is DEFAULT_LIFECYCLE else engine_for(lifecycle)
+    if lifecycle is _LIFECYCLE_NOT_GIVEN or lifecycle is DEFAULT_LIFECYCLE:
+        return _DEFAULT_ENGINE
+    return engine_for(lifecycle)
 
 
 _JobT = TypeVar("_JobT", bound=type[Job])
 
+
+def _check_keywords(cls: type[Job], kwargs: Mapping[str, Any], accepted: set[str]) -> None:
+    """Refuse a keyword that names a read-only attribute or is one edit from a
+    parameter: a typo would otherwise land silently in ``extras``. *accepted*
+    holds the class's keywords already found fine (the constructor skips this
+    call when they cover all of *kwargs*)."""
+    for key in kwargs:
+        if key in accepted:
+            continue
+        if key in _READ_ONLY_HINTS:
+            raise TypeError(
+                f"{cls.__name__}() got {key!r}, but {key!r} is read-only: {_READ_ONLY_HINTS[key]}"
+            )
+        params = [f.alias for f in attrs.fields(cls) if f.init and f.alias != "engine"]
+        near = [p for p in [*params, "lifecycle"] if one_edit(key, p)]
+        if near:
+            raise TypeError(
+                f"{cls.__name__}() got an unexpected keyword {key!r}; did you mean "
+                f"{near[0]!r}? (to keep {key!r} as an extra key, pass extras={{{key!r}: ...}})"
+            )
+        if len(accepted) < 1024:
+            accepted.add(key)
+
+
 # Arguments the generated constructor converts rather than storing as given.
 _CONVERT = {
     "services": "as_services(services) if services else None",
+    "type": "_job_type(type)",
     "base_path": "None if base_path is None else Path(base_path)",
     "extras": "(kwargs or None) if extras is None else {**extras, **kwargs}",
 }
@@ -747,7 +805,7 @@ def _constructor(cls: _JobT) -> _JobT:
     _lazy_properties(cls)
     params: list[str] = []
     body = [
-        "    engine = self._engine = _DEFAULT_ENGINE if lifecycle is DEFAULT_LIFECYCLE"
+        "    engine = self._engine = _DEFAULT_ENGINE if lifecycle is _LIFECYCLE_NOT_GIVEN"
         " and not kwargs else _engine_of(lifecycle, kwargs)",
         "    self._status = engine.initial",
     ]
@@ -757,12 +815,18 @@ def _constructor(cls: _JobT) -> _JobT:
         "_DEFAULT_ENGINE": _DEFAULT_ENGINE,
         "DEFAULT_LIFECYCLE": DEFAULT_LIFECYCLE,
         "_engine_of": _engine_of,
+        "_job_type": job_type,
+        "_check_keywords": _check_keywords,
+        # attrs.evolve passes the engine back as a keyword.
+        "_accepted": {"engine"},
+        "_LIFECYCLE_NOT_GIVEN": _LIFECYCLE_NOT_GIVEN,
+        "_cls": cls,
     }
     for field in attrs.fields(cls):
         slot = field.name
         if slot in ("_engine", "_status"):
             if slot == "_engine":
-                params.append("lifecycle=DEFAULT_LIFECYCLE")
+                params.append("lifecycle=_LIFECYCLE_NOT_GIVEN")
             continue
         if not field.init:
             value = "None"
@@ -783,6 +847,12 @@ def _constructor(cls: _JobT) -> _JobT:
                 params.append(f"{field.alias}=_default_{slot}")
             value = _CONVERT.get(field.alias, field.alias)
         body.append(f"    self.{slot} = {value}")
+    # Extra keywords are checked only when there are some: the common call is free.
+    body.insert(
+        0,
+        "    if kwargs and not _accepted.issuperset(kwargs):"
+        " _check_keywords(_cls, kwargs, _accepted)",
+    )
     source = f"def __init__(self, *, {', '.join(params)}, **kwargs):\n" + "\n".join(body)
     exec(compile(source, f"<jobfsm constructor {cls.__name__}>", "exec"), env)
     init = env["__init__"]
@@ -943,7 +1013,12 @@ class SweepJob(Job):
 class GenericJob(Job):  # type: ignore[override]  # `type` is a required argument here
     """Any other Azure ML job type (``automl``, ``spark``, ``finetuning``, ...).
 
-    Every field other than the common ones is kept in ``extras``.
+    Every field other than the common ones is kept in ``extras``. ``type``
+    must be one of :func:`job_types`; :func:`allow_job_type` adds one.
+
+    Raises:
+        TypeError: ``type`` is not a string.
+        UnknownJobTypeError: ``type`` is not a known job type (a ``ValueError``).
     """
 
     TYPE: ClassVar[str] = "generic"

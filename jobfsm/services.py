@@ -45,6 +45,31 @@ def _port(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
         raise ValueError(f"{attribute.name} must be a TCP port number (1-65535), got {value!r}")
 
 
+def _text(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"{attribute.name} must be a string or None, got {value!r}")
+
+
+def _mapping(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{attribute.name} must be a mapping, got {value!r}")
+
+
+#: A service's keys in a job document; ``extras`` may not hold them.
+SERVICE_KEYS = ("type", "endpoint", "nodes", "status", "port", "properties")
+
+
+def _extras(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{attribute.name} must be a mapping, got {value!r}")
+    clash = [key for key in value if key in SERVICE_KEYS]
+    if clash:
+        raise ValueError(
+            f"extras key(s) {', '.join(map(repr, clash))} are service fields; set the field "
+            "instead (extras are for other keys)"
+        )
+
+
 @attrs.define(kw_only=True, on_setattr=attrs.setters.NO_OP)
 class JobService:
     """An endpoint a running job exposes (SSH, TensorBoard, Studio, ...).
@@ -53,16 +78,18 @@ class JobService:
     dumped back as is.
 
     Raises:
-        ValueError: an unknown ``job_service_type``, or ``nodes`` other than ``"all"``.
+        ValueError: an unknown ``job_service_type``, ``nodes`` other than ``"all"``,
+            ``endpoint``/``status`` not a string, ``properties`` not a mapping, or
+            an ``extras`` key that is one of the service's own keys.
     """
 
-    endpoint: str | None = None
+    endpoint: str | None = attrs.field(default=None, validator=_text)
     job_service_type: JobServiceType | None = attrs.field(default=None, converter=_service_type)
     nodes: str | None = attrs.field(default=None, validator=_nodes)
-    status: str | None = None
+    status: str | None = attrs.field(default=None, validator=_text)
     port: int | None = attrs.field(default=None, validator=attrs.validators.optional(_port))
-    properties: dict[str, Any] = attrs.field(factory=dict)
-    extras: dict[str, Any] = attrs.field(factory=dict)
+    properties: dict[str, Any] = attrs.field(factory=dict, validator=_mapping)
+    extras: dict[str, Any] = attrs.field(factory=dict, validator=_extras)
 
 
 @attrs.frozen(kw_only=True)

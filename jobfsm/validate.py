@@ -211,6 +211,8 @@ def validate_events(
     pairs: Iterator[tuple[int | None, Any]]
     if isinstance(events, EventLog):
         pairs, fast_type = events.pairs(job_key, status_key, time_key)
+    elif hasattr(type(events), "_validation_pairs"):  # a reader wrapping an EventLog
+        pairs, fast_type = events._validation_pairs(job_key, status_key, time_key)  # type: ignore[union-attr]
     else:
         pairs = _numbered(events)
     states, count = fold_states(

@@ -22,25 +22,41 @@ import errno
 import io
 import os
 import re
-import tempfile
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+import yaml.cyaml
+from yaml.nodes import MappingNode, Node, SequenceNode
 
+from jobfsm._files import create_temp
+from jobfsm._yamldialect import (
+    MAX_BYTES,
+    MAX_DEPTH,
+    MAX_INT_DIGITS,
+    MAX_VALUES,
+    Dumper,
+    FastLoader,
+    LimitError,
+    Loader,
+    expanded_size,
+    line_of,
+)
 from jobfsm._yamldoc import (
     HISTORY_ENTRY_KEYS,
     HISTORY_KEY,
     HISTORY_OPTIONAL_KEYS,
     READ_ONLY_KEYS,
     STATUS_KEY,
+    field_shapes,
     history_from_list,
     history_to_list,
     job_to_dict,
     service_from_dict,
     service_to_dict,
+    shape_problem,
     system_data_from_dict,
     system_data_to_dict,
     typed_keys,
@@ -48,6 +64,7 @@ from jobfsm._yamldoc import (
 from jobfsm.errors import (
     InvalidHistoryError,
     JobDumpError,
+    JobFileError,
     JobFileExistsError,
     JobFileHistoryError,
     JobFileStatusError,
@@ -56,14 +73,19 @@ from jobfsm.errors import (
     StreamNotWritableError,
     UnknownStatusError,
     UnsafeTagError,
+    closest,
 )
-from jobfsm.job import JOB_CLASSES, GenericJob, Job
+from jobfsm.job import JOB_CLASSES, GenericJob, Job, job_types
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Lifecycle
 from jobfsm.machine import HistoryEntry
 from jobfsm.services import JobService, JobServiceType
 
 __all__ = [
     "HISTORY_KEY",
+    "MAX_BYTES",
+    "MAX_DEPTH",
+    "MAX_INT_DIGITS",
+    "MAX_VALUES",
     "STATUS_KEY",
     "dump_job",
     "history_from_list",
@@ -76,118 +98,7 @@ __all__ = [
     "system_data_to_dict",
 ]
 
-# -- YAML dialect --------------------------------------------------------------
-
-
-# Implicit tags the loader does not resolve: YAML 1.1's yes/no/on/off booleans
-# (re-added below as true/false only), and `=`, the `value` tag, which no safe
-# constructor builds: plain `=` is the string '='.
-_DROPPED_TAGS = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:value")
-_MERGE_TAG = "tag:yaml.org,2002:merge"
-
-
-class _Loader(yaml.SafeLoader):
-    """Safe loading, with YAML 1.2 booleans (only true/false, any case form).
-
-    An alias used inside the value its anchor names (``&a [*a]``) is refused:
-    the recursive value it builds cannot be compared or written back.
-    """
-
-    # A filtered copy, in new lists, so that add_implicit_resolver below never
-    # touches SafeLoader's own table.
-    yaml_implicit_resolvers = {  # noqa: RUF012 - the class-level table PyYAML reads
-        first: [(tag, rx) for tag, rx in resolvers if tag not in _DROPPED_TAGS]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._open_anchors: set[str] = set()  # anchors of the collections being composed
-
-    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
-        # PyYAML refuses to define an anchor twice, so a name is open at most once.
-        event = self.peek_event()  # type: ignore[no-untyped-call]
-        if isinstance(event, yaml.AliasEvent) and event.anchor in self._open_anchors:
-            raise yaml.composer.ComposerError(
-                None,
-                None,
-                f"alias *{event.anchor} is inside the value anchored as {event.anchor!r} "
-                "(a value cannot contain itself)",
-                event.start_mark,  # type: ignore[arg-type]
-            )
-        if not isinstance(event, yaml.CollectionStartEvent) or event.anchor is None:
-            return super().compose_node(parent, index)
-        self._open_anchors.add(event.anchor)
-        try:
-            return super().compose_node(parent, index)
-        finally:
-            self._open_anchors.discard(event.anchor)
-
-    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
-        # YAML requires unique keys; PyYAML would keep the last value silently.
-        # Keys merged in with `<<` may be overridden, so only the mapping's own
-        # scalar keys are compared (before SafeConstructor flattens the merges).
-        first: dict[Any, Node] = {}
-        for key_node, _ in node.value:
-            if not isinstance(key_node, ScalarNode) or key_node.tag == _MERGE_TAG:
-                continue
-            key = self.construct_object(key_node)
-            if key in first:
-                raise yaml.constructor.ConstructorError(
-                    None,
-                    None,
-                    f"key {key!r} is written a second time in this mapping (first at line "
-                    f"{first[key].start_mark.line + 1}); a key may appear once",
-                    key_node.start_mark,
-                )
-            first[key] = key_node
-        return super().construct_mapping(node, deep)
-
-
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-
-
-class _Dumper(yaml.SafeDumper):
-    """Block style, no aliases, multi-line strings as literal blocks.
-
-    The resolver is SafeDumper's (YAML 1.1), a superset of what :class:`_Loader`
-    turns into non-strings, so a string such as ``'on'`` is always quoted and
-    reads back as a string here and in azure-ai-ml alike.
-    """
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
-_FOLDED_BREAKS = "\x85\u2028\u2029\r"
-
-
-def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
-    # PyYAML would write these unescaped in plain or block scalars, and a reader
-    # folds them into spaces; double quotes escape them (\N, \L, \P, \r).
-    if any(ch in data for ch in _FOLDED_BREAKS):
-        style: str | None = '"'
-    else:  # the emitter falls back to quoting when a literal block cannot hold the text
-        style = "|" if "\n" in data else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
-
-
-_Dumper.add_representer(str, _represent_str)
-
-
 # -- dump ----------------------------------------------------------------------
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-# Read once: os.umask can only be read by setting it, which is not thread-safe.
-_FILE_MODE = 0o666 & ~_umask()
 
 
 def dump_job(
@@ -215,8 +126,10 @@ def dump_job(
             stream's encoding cannot hold its text.
         OSError: the folder cannot be written; no file is left behind.
     """
-    if isinstance(dest, (str, os.PathLike)):
-        path = os.fspath(dest)
+    if isinstance(dest, (str, bytes, os.PathLike)):
+        path = os.fsdecode(dest)
+        if "\x00" in path:
+            raise JobDumpError(f"the path {path!r} contains a NUL character; no file can have it")
         if os.path.isdir(path):
             raise IsADirectoryError(
                 errno.EISDIR, "is a folder; dump needs a file path such as folder/job.yml", path
@@ -225,6 +138,10 @@ def dump_job(
             raise JobFileExistsError(path)
         _write_new_file(path, _render(job, history, kwargs))
         return
+    if getattr(dest, "closed", False):
+        raise StreamNotWritableError(dest, "is closed")
+    if not callable(getattr(dest, "write", None)):
+        raise TypeError(f"dump needs a path or a writable text stream, got {dest!r}")
     writable = getattr(dest, "writable", None)
     if writable is not None and not writable():
         raise StreamNotWritableError(dest)
@@ -242,15 +159,34 @@ def dump_job(
         ) from None
 
 
-def _render(job: Job, history: bool, kwargs: Mapping[str, Any]) -> str:
+def _render(
+    job: Job,
+    history: bool,
+    kwargs: Mapping[str, Any],
+    *,
+    status: bool = True,
+    dumper: type[yaml.SafeDumper] | type[yaml.cyaml.CSafeDumper] = Dumper,
+) -> str:
     options = {"sort_keys": False, "default_flow_style": False, "allow_unicode": True, **kwargs}
     data = job_to_dict(job, history=history)
+    if not status:
+        data.pop(STATUS_KEY, None)
     who = f"job {job.name!r}" if job.name else "the job"
     try:
-        return str(yaml.dump(data, Dumper=_Dumper, **options))
+        return str(yaml.dump(data, Dumper=dumper, **options))
     except yaml.representer.RepresenterError as exc:
         value = exc.args[1] if len(exc.args) > 1 else None
         where = _key_path(data, value) or "a value"
+        if isinstance(value, tuple):
+            where = _key_path(data, value, keys=True) or where
+            raise JobDumpError(
+                f"{who} cannot be written as YAML: {where} is the tuple {value!r}, which "
+                "would load back as a list; use a list (a tuple key: use a string key)"
+            ) from None
+        if isinstance(value, int | datetime):
+            raise JobDumpError(
+                f"{who} cannot be written as YAML: {where} is {exc.args[0]}"
+            ) from None
         raise JobDumpError(
             f"{who} cannot be written as YAML: {where} is {value!r}, of type "
             f"{type(value).__name__}; YAML holds mappings, lists, strings, numbers, "
@@ -265,8 +201,11 @@ def _render(job: Job, history: bool, kwargs: Mapping[str, Any]) -> str:
         ) from None
 
 
-def _key_path(data: Any, target: object, path: str = "", seen: set[int] | None = None) -> str:
-    """Where *target* is in *data* (``inputs.data.paths[1]``), or ``""``."""
+def _key_path(
+    data: Any, target: object, path: str = "", seen: set[int] | None = None, *, keys: bool = False
+) -> str:
+    """Where *target* is in *data* (``inputs.data.paths[1]``), or ``""``; with *keys*,
+    a mapping key that is *target* is found too (``x_map key ('a', 'b')``)."""
     if data is target:
         return path
     seen = set() if seen is None else seen
@@ -274,8 +213,10 @@ def _key_path(data: Any, target: object, path: str = "", seen: set[int] | None =
         seen.add(id(data))
         items = data.items() if isinstance(data, dict) else enumerate(data)
         for key, value in items:
+            if keys and isinstance(data, dict) and key is target:
+                return f"{path or 'the document'} key {key!r}"
             step = f"{path and '.'}{key}" if isinstance(data, dict) else f"[{key}]"
-            found = _key_path(value, target, path + step, seen)
+            found = _key_path(value, target, path + step, seen, keys=keys)
             if found:
                 return found
     return ""
@@ -283,18 +224,15 @@ def _key_path(data: Any, target: object, path: str = "", seen: set[int] | None =
 
 def _write_new_file(path: str, text: str) -> None:
     folder = os.path.dirname(os.path.abspath(path))
+    fd, temp = create_temp(folder, path)  # the mode of a new file under the current umask
     try:
-        fd, temp = tempfile.mkstemp(prefix=".jobfsm-", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        # Report the file asked for, not the temporary name (OSError(errno, ...)
-        # gives the same subclass: FileNotFoundError, PermissionError, ...).
-        raise OSError(exc.errno, exc.strerror, path) from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            os.fchmod(handle.fileno(), _FILE_MODE)  # mkstemp makes 0600 files
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as exc:  # a full disk: name the file asked for, not the temporary one
+            raise OSError(exc.errno, exc.strerror, path) from exc
         try:
             os.link(temp, path)  # atomic, and refuses an existing name
         except FileExistsError:
@@ -305,6 +243,15 @@ def _write_new_file(path: str, text: str) -> None:
 
 
 # -- load ----------------------------------------------------------------------
+
+
+def _too_large(file: str | None) -> JobFileStructureError:
+    return JobFileStructureError(
+        f"the file is larger than {MAX_BYTES:,} bytes (MAX_BYTES)",
+        key=None,
+        expected="a job document of at most 1 MiB",
+        file=file,
+    )
 
 
 def _mark_where(file: str | None, mark: yaml.Mark | None) -> dict[str, Any]:
@@ -324,19 +271,28 @@ def _read(source: str | os.PathLike[str] | IO[str]) -> tuple[str, str | None, Pa
     Text is decoded here, not by ``open``: the error then knows the bytes before
     the bad one, hence its line. (YAML reads CRLF and CR line breaks itself.)
     """
-    if isinstance(source, (str, os.PathLike)):
-        file: str | None = os.fspath(source)
-        with open(source, "rb") as handle:
-            data: str | bytes = handle.read()
-        base: Path | None = Path(os.path.abspath(source)).parent
+    if isinstance(source, (str, bytes, os.PathLike)):
+        file: str | None = os.fsdecode(source)
+        assert file is not None
+        if "\x00" in file:
+            raise JobFileError("the path contains a NUL character; no file can have it", file=file)
+        with open(file, "rb") as handle:
+            data: str | bytes = handle.read(MAX_BYTES + 1)
+        base: Path | None = Path(os.path.abspath(file)).parent
     else:
+        if not callable(getattr(source, "read", None)):
+            raise TypeError(f"load_job needs a path or a readable text stream, got {source!r}")
         name = getattr(source, "name", None)
         file = name if isinstance(name, str) else None
+        if getattr(source, "closed", False):
+            raise JobFileError("the stream is closed; pass an open stream or a path", file=file)
         base = Path(os.path.abspath(file)).parent if file and os.path.isfile(file) else None
         try:
-            data = source.read()
+            data = source.read(MAX_BYTES + 1)
         except UnicodeDecodeError as exc:  # a text stream decoding as it reads
             raise _not_utf8(exc, file) from None
+    if len(data) > MAX_BYTES or (isinstance(data, str) and len(data.encode()) > MAX_BYTES):
+        raise _too_large(file)
     if isinstance(data, str):
         return data, file, base
     try:
@@ -349,16 +305,30 @@ def _not_utf8(exc: UnicodeDecodeError, file: str | None) -> JobFileSyntaxError:
     # exc.object is all the bytes read (a text stream's read() decodes them at
     # once too), so the line counts from where reading began, like YAML's marks.
     data = bytes(exc.object)
+    before = data[: exc.start].decode("utf-8", errors="replace")
     return JobFileSyntaxError(
         f"not UTF-8 text: byte 0x{data[exc.start : exc.start + 1].hex()} ({exc.reason}); "
         "save the file as UTF-8",
         file=file,
-        line=data.count(b"\n", 0, exc.start) + 1,
+        line=line_of(before, len(before)),
     )
 
 
-def _parse(text: str, file: str | None) -> tuple[MappingNode, dict[str, Any]]:
-    loader = _Loader(text)
+def _parse(
+    text: str, file: str | None, *, fast: bool = False
+) -> tuple[MappingNode, dict[str, Any]]:
+    try:
+        # Loader checks every character YAML allows; FastLoader reads documents
+        # jobfsm wrote itself.
+        loader: Loader | FastLoader = FastLoader(text) if fast else Loader(text)
+    except yaml.reader.ReaderError as exc:
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise JobFileSyntaxError(
+            f"character {chr(code)!r} (#x{code:04x}) is not allowed in YAML text; "
+            "remove it or write it as an escape in a double-quoted string",
+            file=file,
+            line=line_of(text, exc.position),
+        ) from None
     try:
         node = loader.get_single_node()
         if node is not None and not isinstance(node, MappingNode):
@@ -373,15 +343,19 @@ def _parse(text: str, file: str | None) -> tuple[MappingNode, dict[str, Any]]:
             raise JobFileStructureError(
                 "the document is empty", key=None, expected="a mapping of job keys", file=file
             )
-        if _expanded_size(node, {}) > MAX_VALUES:
+        if expanded_size(node, {}) > MAX_VALUES:
             raise JobFileStructureError(
-                f"the document's aliases expand to more than {MAX_VALUES:,} values"
-                " (an alias bomb?)",
+                f"the document stands for more than {MAX_VALUES:,} values once its aliases "
+                "are written out",
                 key=None,
-                expected="a job document whose values, aliases written out, fit in memory",
+                expected=f"a job document of at most {MAX_VALUES:,} values, aliases written out",
                 **_where(file, node),
             )
         data = loader.construct_document(node)
+    except LimitError as exc:
+        raise JobFileStructureError(
+            str(exc.problem), key=None, expected=exc.expected, **_mark_where(file, exc.problem_mark)
+        ) from None
     except yaml.constructor.ConstructorError as exc:
         where = _mark_where(file, exc.problem_mark)
         match = re.search(r"constructor for the tag '([^']*)'", exc.problem or "")
@@ -409,47 +383,28 @@ def _parse(text: str, file: str | None) -> tuple[MappingNode, dict[str, Any]]:
     return node, data
 
 
-#: The most values a job document may hold once its aliases are written out.
-#: Aliases are shared when loaded, but comparing or dumping a job walks every
-#: copy; the largest corpus file holds a few hundred.
-MAX_VALUES = 1_000_000
-
-
-def _expanded_size(node: Node, sizes: dict[int, int]) -> int:
-    """How many nodes *node* stands for with every alias written out (memoised)."""
-    known = sizes.get(id(node))
-    if known is not None:
-        return known
-    size = 1
-    if isinstance(node, SequenceNode):
-        size += sum(_expanded_size(child, sizes) for child in node.value)
-    elif isinstance(node, MappingNode):
-        size += sum(
-            _expanded_size(key, sizes) + _expanded_size(value, sizes) for key, value in node.value
-        )
-    sizes[id(node)] = size
-    return size
-
-
 def load_job(
     source: str | os.PathLike[str] | IO[str], *, lifecycle: Lifecycle = DEFAULT_LIFECYCLE
 ) -> Job:
     """Read a job document from a path or an open text stream.
 
     ``type`` picks the class (absent means ``command``; ``pipeline`` and
-    ``sweep`` have their own classes; any other string gives a
-    :class:`~jobfsm.job.GenericJob`). Status and history are restored without
-    firing events or observers.
+    ``sweep`` have their own classes; the other types of
+    :func:`~jobfsm.job.job_types` give a :class:`~jobfsm.job.GenericJob`).
+    Status and history are restored without firing events or observers.
 
     Args:
         source: A path or a readable text stream.
         lifecycle: The lifecycle the job follows (its statuses are checked).
 
     Raises:
-        JobFileSyntaxError: the text is not one YAML document.
+        JobFileSyntaxError: the text is not one YAML document, or holds a
+            value YAML cannot build (``2024-02-30``, ``!!bool maybe``).
         UnsafeTagError: the document uses a tag such as ``!!python/object``.
         JobFileStructureError: the document is not a mapping, ``type`` is not
-            a non-empty string, or a modelled field has the wrong shape.
+            a known job type, a modelled field has the wrong shape, or the
+            document exceeds a size limit (:data:`MAX_BYTES`, :data:`MAX_DEPTH`,
+            :data:`MAX_VALUES`, :data:`MAX_INT_DIGITS`).
         JobFileStatusError: ``status`` is not a status of *lifecycle*.
         JobFileHistoryError: ``status_history`` is malformed or is not a chain
             of lifecycle edges ending at ``status``.
@@ -460,14 +415,21 @@ def load_job(
 
 
 def _load_text(
-    text: str, *, file: str | None, base: Path | None, lifecycle: Lifecycle = DEFAULT_LIFECYCLE
+    text: str,
+    *,
+    file: str | None,
+    base: Path | None,
+    lifecycle: Lifecycle = DEFAULT_LIFECYCLE,
+    fast: bool = False,
 ) -> Job:
     """:func:`load_job` for text already read; *file* is the name errors give.
+
+    *fast* parses with libyaml (for documents jobfsm wrote: no aliases).
 
     Raises:
         JobFileError: as :func:`load_job`.
     """
-    root, data = _parse(text, file)
+    root, data = _parse(text, file, fast=fast)
     nodes: dict[str, Node] = {}  # top-level key -> value node, for error lines
     for key_node, value_node in root.value:
         if key_node.tag != "tag:yaml.org,2002:str":
@@ -481,8 +443,17 @@ def _load_text(
     kwargs: dict[str, Any] = {}
     extras: dict[str, Any] = {}
     typed = set(typed_keys(cls))
+    shapes = field_shapes(cls)
+    kept_empty = set()
     for key, value in data.items():
         if key in typed:
+            problem = shape_problem(shapes[key], value) if key in shapes else None
+            if problem:
+                raise JobFileStructureError(
+                    f"{key} {problem[0]}", key=key, expected=problem[1], **_where(file, nodes[key])
+                )
+            if isinstance(value, dict) and not value:
+                kept_empty.add(key)
             kwargs[key] = value
         elif key not in ("type", STATUS_KEY, HISTORY_KEY, *READ_ONLY_KEYS):
             extras[key] = value
@@ -492,6 +463,8 @@ def _load_text(
     if cls is GenericJob:
         kwargs["type"] = type_value
     job = cls(extras=extras, base_path=base, lifecycle=lifecycle, **kwargs)
+    if kept_empty:
+        job._kept_empty = frozenset(kept_empty)
     _restore(job, data, file, nodes)
     return job
 
@@ -500,23 +473,18 @@ def _job_class(
     data: Mapping[str, Any], file: str | None, node: Node | None
 ) -> tuple[type[Job], str]:
     value = data.get("type", "command")
-    if not isinstance(value, str) or not value.strip():
-        raise JobFileStructureError(
-            f"type {value!r} is not a job type",
-            key="type",
-            expected=f"one of {', '.join(map(repr, JOB_CLASSES))} (any other non-empty "
-            "string such as 'automl' loads as a generic job)",
-            **_where(file, node),
-        )
-    known = value.strip().lower()
-    if value not in JOB_CLASSES and known in JOB_CLASSES:  # azure-ai-ml refuses these too
-        raise JobFileStructureError(
-            f"type {value!r} is not a job type (did you mean {known!r}?)",
-            key="type",
-            expected=f"one of {', '.join(map(repr, JOB_CLASSES))}, spelled exactly",
-            **_where(file, node),
-        )
-    return JOB_CLASSES.get(value, GenericJob), value
+    known = job_types()
+    if isinstance(value, str) and value in known:
+        return JOB_CLASSES.get(value, GenericJob), value
+    suggestion = closest(value, known) if isinstance(value, str) else None
+    hint = f" (did you mean {suggestion!r}?)" if suggestion else ""
+    raise JobFileStructureError(
+        f"type {value!r} is not a job type{hint}",
+        key="type",
+        expected=f"one of {', '.join(map(repr, sorted(known)))}, spelled exactly "
+        "(jobfsm.allow_job_type(name) allows another)",
+        **_where(file, node),
+    )
 
 
 def _read_only_fields(

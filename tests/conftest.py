@@ -23,7 +23,8 @@ REQUIRE_ALL = os.environ.get("JOBFSM_REQUIRE_ALL") == "1"
 def needs(module: str, extra: str) -> ModuleType:
     """Import *module* for a test of the optional feature installed by *extra*.
 
-    Skips the calling test when it is missing, unless ``JOBFSM_REQUIRE_ALL=1``.
+    Skips the calling test (or, called at module level, the whole module) when it
+    is missing, unless ``JOBFSM_REQUIRE_ALL=1``.
     """
     try:
         return importlib.import_module(module)
@@ -31,7 +32,23 @@ def needs(module: str, extra: str) -> ModuleType:
         message = f"{module} is not installed: pip install -e '.[{extra}]' ({exc})"
         if REQUIRE_ALL:
             pytest.fail(message)
-        pytest.skip(message)
+        pytest.skip(message, allow_module_level=True)
+
+
+def _dot_missing() -> bool:
+    import shutil
+
+    return shutil.which("dot") is None
+
+
+#: Marks a test that runs the Graphviz ``dot`` program: skipped with the install
+#: hint when it is missing, except in CI (``JOBFSM_REQUIRE_ALL=1``), where it runs
+#: and fails.
+needs_dot = pytest.mark.skipif(
+    _dot_missing() and not REQUIRE_ALL,
+    reason="Graphviz `dot` is not on PATH: apt-get install graphviz (macOS: brew install "
+    "graphviz); see README's set-up",
+)
 
 
 @pytest.fixture(scope="session")

@@ -10,11 +10,11 @@ PUBLIC = {
     # jobs
     "CommandJob", "GenericJob", "HistoryEntry", "Job", "JobService", "JobServiceType",
     "Observer", "PipelineJob", "SweepJob", "SystemData", "add_observer", "generate_name",
-    "remove_observer", "set_compiled_dispatch",
+    "remove_observer", "set_compiled_dispatch", "allow_job_type", "job_types",
     # scheduler kit
     "HeartbeatMonitor",
     # persistence
-    "JobStore", "load_job",
+    "Applied", "JobRow", "JobStore", "load_job",
     # validation
     "EventLog", "Gap", "MalformedEvent", "Reason", "Report", "Violation", "read_csv",
     "read_jsonl", "validate_events", "validate_trace",
@@ -27,9 +27,10 @@ PUBLIC = {
     "JobFileError", "JobFileExistsError", "JobFileHistoryError", "JobFileStatusError",
     "JobFileStructureError", "JobFileSyntaxError", "JobNotFoundError", "JobRunError",
     "JobStoreError",
-    "LifecycleDefinitionError", "ReadOnlyAttributeError", "StreamNotWritableError",
-    "TimeWentBackwardsError", "UnknownEventError", "UnknownStatusError",
-    "UnreachableStatusError", "UnsafeTagError",
+    "LifecycleDefinitionError", "NoWorkingDirectoryError", "ReadOnlyAttributeError",
+    "StreamNotWritableError", "TimeWentBackwardsError", "TransitionIdReusedError",
+    "UnknownEventError", "UnknownJobTypeError", "UnknownStatusError", "UnreachableStatusError",
+    "UnsafeTagError", "VersionConflictError",
 }  # fmt: skip
 
 

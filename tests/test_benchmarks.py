@@ -147,6 +147,20 @@ def test_table_marks_missed_targets() -> None:
     assert lines[4].endswith("| ≤ 64 B | yes |")
 
 
+def test_quick_table_does_not_judge_targets() -> None:
+    """A --quick run is too small to measure: its table says so instead of "no"."""
+    rows = [
+        {"benchmark": "b", "subject": "slow", "median_s": 2e-6, "per": "event", "anchor": "x",
+         "ratio": 2.0, "target": 1.25},
+        {"benchmark": "b", "subject": "missed", "median_s": 2e-6, "per": "event", "anchor": "x",
+         "ratio": 2.0, "target": 1.25, "met": False},
+    ]  # fmt: skip
+    text = run.table(rows, quick=True)
+    assert "**no**" not in text
+    assert text.splitlines()[2].endswith("| ≤ 1.25x | (quick run) |")
+    assert "**no**" in run.table(rows)
+
+
 def test_write_docs_replaces_only_between_markers(tmp_path: Path) -> None:
     """--write-docs rewrites the marked block and keeps the prose around it."""
     doc = tmp_path / "performance.md"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import pty
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -19,10 +18,10 @@ import pytest
 import jobfsm.yamlio
 from jobfsm import CommandJob, render, to_dot, to_mermaid
 from jobfsm.cli import EXIT_INPUT_ERROR, EXIT_OK, main
+from tests.conftest import needs_dot
 
 REPO = Path(__file__).resolve().parents[1]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
 needs_load_job = pytest.mark.skipif(
     not hasattr(jobfsm.yamlio, "load_job"), reason="jobfsm.yamlio.load_job is not available"
 )
@@ -78,13 +77,13 @@ def test_svg_and_png_on_redirected_stdout(capsysbinary: pytest.CaptureFixture[by
         ("out.gv", lambda data: data == to_dot().encode()),
         ("out.svg", lambda data: b"<svg" in data and b"NotResponding" in data),
         ("out.png", lambda data: data.startswith(PNG_SIGNATURE)),
-        ("out.txt", lambda data: data == to_mermaid().encode()),
+        ("out", lambda data: data == to_mermaid().encode()),
     ],
 )
 def test_output_format_follows_the_suffix(
     name: str, check: Callable[[bytes], bool], tmp_path: Path
 ) -> None:
-    """Without --format, -o FILE's suffix picks the format (Mermaid for unknown suffixes)."""
+    """Without --format, -o FILE's suffix picks the format (Mermaid without a suffix)."""
     target = tmp_path / name
     assert main(["diagram", "-o", str(target)]) == EXIT_OK
     assert check(target.read_bytes())
@@ -155,7 +154,7 @@ def test_missing_job_file_is_one_line_error(
     assert main(["diagram", "--job", str(missing)]) == EXIT_INPUT_ERROR
     out, err = capsys.readouterr()
     assert out == ""
-    assert err.startswith("jobfsm diagram: ")
+    assert err.startswith("jobfsm: error: ")
     assert err.count("\n") == 1
 
 
@@ -255,7 +254,7 @@ def test_output_naming_a_folder_names_that_folder(
     folder.mkdir()
     assert main(["diagram", "-o", str(folder)]) == EXIT_INPUT_ERROR
     err = capsys.readouterr().err
-    assert err.startswith(f"jobfsm diagram: {folder}: ")
+    assert err.startswith(f"jobfsm: error: {folder}: ")
     assert ".tmp" not in err
 
 
@@ -288,4 +287,4 @@ def test_closed_stdout_is_one_line_and_exit_2() -> None:
         check=False,
     )
     assert done.returncode == EXIT_INPUT_ERROR
-    assert done.stderr.decode() == "jobfsm diagram: standard output is closed; use -o FILE\n"
+    assert done.stderr.decode() == "jobfsm: error: standard output is closed; use -o FILE\n"

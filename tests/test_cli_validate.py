@@ -98,6 +98,10 @@ def test_csv_copy_gives_the_same_violations_one_line_later(
         violation["message"] = re.sub(
             r"\(line (\d+)\)", lambda m: f"(line {int(m[1]) + 1})", violation["message"]
         )
+    for gap in from_jsonl["gaps"]:
+        gap["line"] += 1
+    assert from_csv.pop("file") == str(POLLED_CSV)
+    assert from_jsonl.pop("file") == str(POLLED)
     assert from_csv == from_jsonl
 
 
@@ -106,7 +110,10 @@ def test_json_report_shape(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, POLLED, "--mode", "observed", "--format", "json")
     assert code == EXIT_VIOLATIONS
     report = json.loads(out)
-    assert list(report) == ["ok", "jobs", "events", "violations", "input_errors"]
+    assert list(report) == [
+        "ok", "jobs", "events", "violations", "input_errors", "file", "mode", "lifecycle",
+        "empty", "counts", "gaps", "stopped_after_errors", "hints",
+    ]  # fmt: skip
     assert (report["ok"], report["jobs"], report["events"]) == (False, 4, 19)
     assert report["input_errors"] == []
     first = report["violations"][0]

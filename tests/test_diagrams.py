@@ -37,11 +37,11 @@ from jobfsm import (
     to_mermaid,
 )
 from jobfsm.diagrams import DIAGRAM_FORMATS, graph_of
+from tests.conftest import needs_dot
 from tests.strategies import walks
 
 REPO = Path(__file__).resolve().parents[1]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
 
 # A custom lifecycle: a state whose name is not an identifier, one with a quote, and two
 # events sharing one (source, dest) edge.

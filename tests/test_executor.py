@@ -87,9 +87,7 @@ def test_run_a_job_that_succeeds(
     with JobStore(tmp_path / "jobfsm.db") as store:
         assert events(store, "ok") == ["start", "prepare", "queue", "run", "finalize", "complete"]
         logs = store.get("ok").log_files or {}
-    assert Path(logs[STDOUT]).read_text() == (
-        "in the code folder hello ['3', 'two words']\n"
-    )
+    assert Path(logs[STDOUT]).read_text() == ("in the code folder hello ['3', 'two words']\n")
     assert Path(logs[STDERR]).read_text() == ""
 
     assert main(["status", "--format", "json"]) == 0
@@ -245,7 +243,10 @@ def test_max_parallel_slots_make_a_second_run_wait(tmp_path: Path) -> None:
         f"import os, time\nwhile not os.path.exists({str(gate)!r}):\n    time.sleep(0.02)\n"
         f"open({str(marker)!r}, 'w')\n"
     )
-    second = write_job(tmp_path / "second", py(f"import os,sys; sys.exit(0 if os.path.exists({str(marker)!r}) else 7)"))  # noqa: E501
+    second = write_job(
+        tmp_path / "second",
+        py(f"import os,sys; sys.exit(0 if os.path.exists({str(marker)!r}) else 7)"),
+    )
     results = {}
     with JobStore(tmp_path / "jobs.db") as store:
 
@@ -264,3 +265,69 @@ def test_max_parallel_slots_make_a_second_run_wait(tmp_path: Path) -> None:
             thread.join(GUARD)
     assert results["first"].status is S.COMPLETED
     assert results["second"].status is S.COMPLETED, results["second"]
+
+
+def test_a_running_command_beats_and_resumes_a_job_given_up(tmp_path: Path) -> None:
+    """While the command runs, the executor beats its monitor: a job another monitor
+    marked NotResponding comes back to Running, and then completes normally."""
+    from jobfsm import HeartbeatMonitor
+
+    gate = tmp_path / "gate"
+    job_file = write_job(tmp_path, f"{PY} wait.py")
+    (tmp_path / "src" / "wait.py").write_text(
+        f"import os, time\nwhile not os.path.exists({str(gate)!r}):\n    time.sleep(0.02)\n"
+    )
+    results = {}
+    with JobStore(tmp_path / "jobs.db") as store:
+        executor = LocalExecutor(
+            store,
+            runs_dir=tmp_path / "runs",
+            monitor=HeartbeatMonitor(store, timeout=60),
+            heartbeat_interval=0.01,
+            poll_interval=0.01,
+        )
+
+        def run() -> None:
+            results["r"] = executor.run(load_job(job_file), name="beating")  # type: ignore[arg-type]
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        try:
+            wait_until(
+                lambda: "beating" in store.names() and store.get("beating").status is S.RUNNING
+            )
+            store.fire("beating", "lose_heartbeat")  # as a monitor elsewhere would
+            wait_until(lambda: events(store, "beating")[-1] == "resume")
+            assert store.get("beating").status is S.RUNNING
+        finally:
+            gate.touch()
+            thread.join(GUARD)
+    assert results["r"].status is S.COMPLETED
+    assert events(store, "beating")[-2:] == ["finalize", "complete"]
+
+
+def test_finishing_while_not_responding_resumes_first(tmp_path: Path) -> None:
+    """A command that ends while a monitor holds the job NotResponding (no beat came in
+    between) still ends the job by exit status: resume, finalize, complete."""
+    gate = tmp_path / "gate"
+    job_file = write_job(tmp_path, f"{PY} wait.py")
+    (tmp_path / "src" / "wait.py").write_text(
+        f"import os, time\nwhile not os.path.exists({str(gate)!r}):\n    time.sleep(0.02)\n"
+    )
+    results = {}
+    with JobStore(tmp_path / "jobs.db") as store:
+        executor = LocalExecutor(store, runs_dir=tmp_path / "runs", poll_interval=0.01)
+
+        def run() -> None:
+            results["r"] = executor.run(load_job(job_file), name="quiet")  # type: ignore[arg-type]
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        try:
+            wait_until(lambda: "quiet" in store.names() and store.get("quiet").status is S.RUNNING)
+            store.fire("quiet", "lose_heartbeat")
+        finally:
+            gate.touch()
+            thread.join(GUARD)
+    assert results["r"].status is S.COMPLETED
+    assert events(store, "quiet")[-4:] == ["lose_heartbeat", "resume", "finalize", "complete"]

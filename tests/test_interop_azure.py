@@ -21,10 +21,10 @@ import pytest
 import yaml
 
 from jobfsm import CommandJob, Job, load_job
-from tests.conftest import CORPUS, REPO
+from tests.conftest import CORPUS, REPO, needs
 from tests.test_corpus import JOB_ROWS
 
-azure_ml = pytest.importorskip("azure.ai.ml", reason="azure-ai-ml is not installed")
+azure_ml = needs("azure.ai.ml", "interop")
 
 pytestmark = pytest.mark.slow
 

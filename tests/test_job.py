@@ -7,6 +7,7 @@ import re
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -833,3 +834,44 @@ def test_async_observers_are_refused() -> None:
         job.start()
     assert job.status is JobStatus.NOT_STARTED
     assert job.history == ()
+
+
+# -- constructor keywords that are almost fields ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cls", "keyword", "field"),
+    [
+        (CommandJob, "comand", "command"),
+        (CommandJob, "enviroment", "environment"),
+        (CommandJob, "Command", "command"),
+        (PipelineJob, "job", "jobs"),
+        (SweepJob, "objectiv", "objective"),
+        (GenericJob, "tag", "tags"),
+    ],
+)
+def test_keyword_one_edit_from_a_field_is_a_type_error(
+    cls: type[Job], keyword: str, field: str
+) -> None:
+    """A keyword one edit away from a field raises TypeError naming the field,
+    instead of landing silently in extras."""
+    kwargs: dict[str, Any] = {keyword: "x"}
+    if cls is GenericJob:
+        kwargs["type"] = "automl"
+    with pytest.raises(TypeError, match=f"did you mean '{field}'") as caught:
+        cls(**kwargs)
+    assert "extras=" in str(caught.value)
+
+
+@pytest.mark.parametrize("keyword", ["status", "history", "studio_url", "type"])
+def test_keyword_naming_a_read_only_attribute_is_a_type_error(keyword: str) -> None:
+    """status=, history=, ... raise TypeError with the read-only hint."""
+    with pytest.raises(TypeError, match=f"'{keyword}' is read-only"):
+        CommandJob(command="echo", **{keyword: "x"})
+
+
+def test_other_keywords_and_explicit_extras_are_kept() -> None:
+    """A keyword far from every field is an extra; extras= may hold anything."""
+    job = CommandJob(command="echo", queue_settings={"tier": "spot"}, extras={"comand": 1})
+    assert job.extras == {"comand": 1, "queue_settings": {"tier": "spot"}}
+    assert GenericJob(type="automl", task="classification").extras == {"task": "classification"}

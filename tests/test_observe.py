@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -313,3 +314,15 @@ def test_compiled_dispatch_records_the_extras() -> None:
                                                "r", "s")  # fmt: skip
     finally:
         set_compiled_dispatch(False)
+
+
+def test_history_extras_round_trip_through_the_store(tmp_path: Path) -> None:
+    """inferred, reason, source and given times survive a JobStore, as added and as fired."""
+    from jobfsm import JobStore
+
+    job = submitted()
+    job.observe("Running", at=T0 + timedelta(minutes=1), source="poller")
+    with JobStore(tmp_path / "jobs.db") as store:
+        store.add(job)
+        assert store.get("j").history == job.history
+        assert [e.inferred for e in store.get("j").history] == [False, True, True, False]

@@ -187,3 +187,25 @@ def test_fold_range_counts_its_lines(tmp_path: Path) -> None:
     segment = fold_range(log, 0, log.stat().st_size, job_key="job", status_key="status",
                          time_key="time")  # fmt: skip
     assert (segment.lines, segment.events, len(segment.input_errors)) == (4, 2, 1)
+
+
+@pytest.mark.parametrize("max_errors", ["0", "7"])
+def test_cli_large_log_prints_the_same_with_any_reader(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], max_errors: str
+) -> None:
+    """A log over 1 MiB (block reader) prints what the standard library prints, on any
+    number of workers, also when reading stops after --max-errors input errors."""
+    log = tmp_path / "events.jsonl"
+    _messy_log(log, 16_000)
+    assert log.stat().st_size > 1 << 20
+    outputs = []
+    for fast, workers in ((False, "1"), (True, "1"), (True, "2")):
+        fastjson.enabled = fast
+        try:
+            code = main(["validate", str(log), "--workers", workers, "--format", "json",
+                         "--mode", "observed", "--max-errors", max_errors])  # fmt: skip
+        finally:
+            fastjson.enabled = True
+        outputs.append((code, capsys.readouterr().out))
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert ('"stopped_after_errors": 7' in outputs[0][1]) == (max_errors == "7")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 import textwrap
@@ -238,7 +239,7 @@ def test_raising_observer_leaves_the_row_unchanged(tmp_path: Path) -> None:
             remove_observer(refuse)
         assert store.version("a") == 1
         assert store.get("a").status is JobStatus.NOT_STARTED
-        assert store.fire("a", "start") is JobStatus.STARTING
+        assert store.fire("a", "start").status is JobStatus.STARTING
 
 
 def test_job_that_cannot_be_written_is_not_stored(tmp_path: Path) -> None:
@@ -307,3 +308,110 @@ def test_in_memory_database_is_refused() -> None:
     """':memory:' would give each thread its own empty database, so it is refused."""
     with pytest.raises(ValueError, match="needs a database file"):
         JobStore(":memory:")
+
+
+# -- layout, migration, URLs ---------------------------------------------------------
+
+FIXTURE = REPO / "tests" / "data" / "store-v0.db"
+
+
+def test_store_of_the_first_layout_is_migrated_on_open(tmp_path: Path) -> None:
+    """A file written by the first release (history inside each YAML document,
+    tests/data/store-v0.db) opens with the same jobs, statuses, histories and
+    fields, versions equal to 1 + transitions, and keeps working."""
+    import shutil
+    import sqlite3
+
+    db = tmp_path / "old.db"
+    shutil.copy(FIXTURE, db)
+    with sqlite3.connect(db) as old:
+        sql = "SELECT COUNT(*) FROM jobs WHERE document LIKE '%status_history%'"
+        assert old.execute(sql).fetchone() == (3,)  # the fixture really is the old layout
+    with JobStore(db) as store:
+        assert store.names() == ["done", "flaky", "fresh", "sweep"]
+        done = store.get("done")
+        assert done.status is JobStatus.COMPLETED
+        assert [h.event for h in done.history] == [
+            "start", "prepare", "queue", "run", "finalize", "complete",
+        ]  # fmt: skip
+        assert done.description == "ünïcode ✓"
+        assert done.properties == {"k": "v"}
+        assert store.get("fresh").tags == {"team": "nlp", "n": "1"}
+        assert store.get("fresh").history == ()
+        flaky = store.history("flaky")
+        assert len(flaky) == 12
+        assert store.version("flaky") == 13
+        assert [h.to for h in flaky[5:7]] == [JobStatus.NOT_RESPONDING, JobStatus.RUNNING]
+        assert store.status("sweep") is JobStatus.FAILED
+        assert store.get("sweep").type == "sweep"
+        for row in store.jobs():
+            assert row.version == len(store.history(row.name)) + 1
+        assert store.fire("flaky", "complete").version == 14
+    with sqlite3.connect(db) as new:
+        tables = {name for (name,) in new.execute("SELECT name FROM sqlite_master")}
+        assert "jobs_v1" not in tables
+        assert "transitions" in tables
+        assert new.execute("SELECT value FROM jobfsm_meta").fetchone() == ("2",)
+    with JobStore(db) as again:  # opening a migrated store again changes nothing
+        assert again.version("flaky") == 14
+
+
+def test_sqlite_url_and_durability_option(tmp_path: Path) -> None:
+    """sqlite:///path names a file like a path; durability='normal' is accepted and
+    anything else refused; schema= is PostgreSQL's."""
+    db = tmp_path / "u.db"
+    with JobStore(f"sqlite:///{db}", durability="normal") as store:
+        store.add(CommandJob(name="a"))
+    with JobStore(db) as store:
+        assert "a" in store
+    with pytest.raises(ValueError, match="durability"):
+        JobStore(db, durability="fast")
+    with pytest.raises(ValueError, match="PostgreSQL"):
+        JobStore(db, schema="x")
+
+
+@pytest.mark.parametrize(
+    ("target", "words"),
+    [
+        ("mysql://db/jobs", ["mysql://db/jobs", "postgresql://"]),
+        ("postgresql://postgres:secret@127.0.0.1:1/test", ["127.0.0.1:1", "connect"]),
+    ],
+)
+def test_wrong_url_or_server_down_is_a_store_error(target: str, words: list[str]) -> None:
+    """An unknown URL scheme or an unreachable server is a JobStoreError naming the
+    store (without its password) and what is expected."""
+    if target.startswith("postgresql"):
+        from tests.conftest import needs
+
+        needs("psycopg", "postgres")
+    with pytest.raises(JobStoreError) as info:
+        JobStore(target)
+    for word in words:
+        assert word in str(info.value)
+    assert "secret" not in str(info.value)
+
+
+def test_postgres_schema_option_keeps_stores_apart() -> None:
+    """Two schemas of one database are two stores; schema= and ?schema= are the same
+    option; a schema name that is not a plain identifier is refused."""
+    from tests.stores import make_target, needs
+
+    needs("psycopg", "postgres")
+    first_target = make_target("postgres", Path("."))
+    first = next(first_target)
+    second_target = make_target("postgres", Path("."))
+    second = next(second_target)
+    try:
+        with JobStore(first) as one, JobStore(second) as two:
+            one.add(CommandJob(name="a"))
+            assert "a" in one
+            assert "a" not in two
+        base, schema = first.rsplit("?schema=", 1)
+        with JobStore(base, schema=schema) as again:
+            assert "a" in again
+        with pytest.raises(ValueError, match="identifier"):
+            JobStore(base, schema="x; DROP TABLE jobs")
+    finally:
+        for made in (first_target, second_target):
+            with contextlib.suppress(StopIteration):
+                next(made)

@@ -1,0 +1,69 @@
+"""The local executor's cost per job: ``LocalExecutor.run`` against the bare subprocess.
+
+Anchor: ``subprocess.run(command, shell=True)`` of the same command with its
+output going to files, which is what any local runner must at least pay. The
+subject runs the same command through ``LocalExecutor`` with a SQLite
+``JobStore``: the job is stored, walks start, prepare, queue, run, finalize,
+complete, takes a slot lock and writes its logs. The command is ``true`` so
+that the difference is the executor's overhead.
+
+These rows use the wall clock (``time.perf_counter``), not CPU time as the
+other benchmarks do: waiting for the child to exit is part of what the
+executor costs. Subjects are interleaved (anchor, subject, anchor, ...).
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import time_row
+from jobfsm import CommandJob, JobStore
+from jobfsm.executor import LocalExecutor
+
+__all__ = ["measure"]
+
+COMMAND = "true"
+
+
+def _bare(folder: Path, index: int) -> None:
+    with open(folder / f"out-{index}", "wb") as out, open(folder / f"err-{index}", "wb") as err:
+        subprocess.run(COMMAND, shell=True, cwd=folder, stdout=out, stderr=err, check=True)
+
+
+def measure(quick: bool = False) -> list[dict[str, Any]]:
+    """Seconds per job, wall clock; rows as described in ``benchmarks.common``.
+
+    Args:
+        quick: a few jobs (a smoke run; the figures mean little).
+    """
+    rounds = 3 if quick else 60
+    bare: list[float] = []
+    executed: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        with JobStore(folder / "jobs.db") as store:
+            executor = LocalExecutor(store, runs_dir=folder / "runs", poll_interval=0.01)
+            job = CommandJob(command=COMMAND, code=None, base_path=folder)
+            for index in range(rounds + 1):
+                start = time.perf_counter()
+                _bare(folder, index)
+                middle = time.perf_counter()
+                executor.run(job, name=f"job-{index}")
+                end = time.perf_counter()
+                if index:  # the first round warms imports and caches up
+                    bare.append(middle - start)
+                    executed.append(end - middle)
+    anchor = "subprocess.run(command, shell=True), output to files"
+    subject = "LocalExecutor.run (SQLite JobStore, 6 events, logs, slot)"
+    bench = "run a local job (command: true)"
+    bare_s, executed_s = statistics.median(bare), statistics.median(executed)
+    ratio = statistics.median(e / b for e, b in zip(executed, bare, strict=True))
+    return [
+        time_row(bench, anchor, bare_s, "job"),
+        time_row(bench, subject, executed_s, "job", anchor=anchor, ratio=ratio),
+    ]

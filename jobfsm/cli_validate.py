@@ -1,0 +1,482 @@
+"""``jobfsm validate``: check an event log against the lifecycle and report."""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import json
+import os
+import stat
+import sys
+import time
+from collections.abc import Iterator
+from typing import IO, TYPE_CHECKING, Any, Literal
+
+import attrs
+
+from jobfsm.cli import (
+    EXIT_INPUT_ERROR,
+    EXIT_OK,
+    EXIT_VIOLATIONS,
+    _fail,
+    _stderr_is_tty,
+    _stdout_to_devnull,
+)
+
+if TYPE_CHECKING:
+    from jobfsm.validate import Report
+
+__all__ = ["add_commands"]
+
+
+def add_commands(sub: Any) -> None:
+    """Register ``validate`` on the ``jobfsm`` subparsers."""
+    from jobfsm._judge import Reason
+    from jobfsm.cli import EXIT_CODES_HELP, HelpFormatter
+
+    reasons = "\n".join(f"  {reason}" for reason in Reason)
+    validate = sub.add_parser(
+        "validate",
+        help="check observed statuses against the lifecycle",
+        description="Check each job's statuses in an event log against the lifecycle.",
+        epilog=f"{EXIT_CODES_HELP}\n\nreason codes of violations:\n{reasons}",
+        formatter_class=HelpFormatter,
+    )
+    validate.add_argument("file", help="event log (JSON Lines or CSV), or - for stdin")
+    validate.add_argument(
+        "--mode",
+        choices=("strict", "observed"),
+        default="strict",
+        help="strict: every pair of statuses is an edge; observed: polled statuses, "
+        "skipped ones allowed",
+    )
+    validate.add_argument(
+        "--format", choices=("text", "json"), default="text", help="report format"
+    )
+    validate.add_argument(
+        "--input-format",
+        choices=("jsonl", "csv"),
+        default=None,
+        help="log format (default: from the suffix .jsonl/.ndjson/.json/.csv; stdin: jsonl)",
+    )
+    validate.add_argument("--job-key", default="job", help="field naming the job")
+    validate.add_argument("--status-key", default="status", help="field holding the status")
+    validate.add_argument("--time-key", default="time", help="field holding the time, if any")
+    validate.add_argument(
+        "--require-initial",
+        action="store_true",
+        help="a job's first status must be the initial one (default: off)",
+    )
+    validate.add_argument(
+        "--require-terminal",
+        action="store_true",
+        help="a job's last status must be terminal (default: off)",
+    )
+    validate.add_argument(
+        "--max-errors",
+        type=int,
+        default=100,
+        metavar="N",
+        help="stop reading after N input errors (0: no limit)",
+    )
+    validate.add_argument(
+        "--workers",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="processes reading a JSON Lines file (default: one per core for files of "
+        "32 MiB or more, else 1; stdin and CSV are read by one)",
+    )
+    validate.set_defaults(handler=_validate)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from jobfsm.eventlog import text_stream
+
+    if sys.stdout is None:  # started with its standard output closed
+        return _fail("cannot write the report: standard output is closed")
+    stdin = args.file == "-"
+    name = "<stdin>" if stdin else args.file
+    size: int | None = None
+    regular = False
+    if stdin:
+        if sys.stdin is None:  # started with its standard input closed
+            return _fail(f"{name}: cannot read: standard input is closed")
+        binary: IO[bytes] = sys.stdin.buffer
+    else:
+        if os.path.isdir(args.file):
+            return _fail(f"{name}: is a directory, not an event log")
+        try:
+            # Opened once, here: a missing file fails before any output, and a
+            # named pipe is not lost to a second open.
+            binary = open(args.file, "rb")  # noqa: SIM115 - closed below
+            info = os.fstat(binary.fileno())
+            # Only a regular file is split between workers (a pipe cannot be reopened).
+            regular = stat.S_ISREG(info.st_mode)
+            size = info.st_size
+        except OSError as exc:
+            return _fail(f"{name}: cannot read: {exc.strerror or exc}")
+    try:
+        head = binary.peek(_PEEK_BYTES)[:_PEEK_BYTES] if hasattr(binary, "peek") else b""
+    except (OSError, ValueError):
+        head = b""
+    try:
+        return _validate_stream(
+            args, name, text_stream(binary), size, _Position(binary, head), regular
+        )
+    finally:
+        if not stdin:
+            binary.close()
+
+
+def _validate_stream(
+    args: argparse.Namespace,
+    name: str,
+    source: IO[str],
+    size: int | None,
+    where: _Position,
+    regular: bool = False,
+) -> int:
+    """Validate the event log read from *source* and print the report."""
+    from jobfsm.errors import EventLogError
+    from jobfsm.eventlog import EventLog
+    from jobfsm.validate import validate_events
+
+    if args.max_errors < 0:
+        return _fail(f"--max-errors must be 0 (no limit) or more, got {args.max_errors}")
+    input_format: Literal["jsonl", "csv"] | None = args.input_format or _input_format(args.file)
+    if input_format is None:
+        return _fail(
+            f"{name}: cannot tell the format from the file name; "
+            "pass --input-format jsonl or --input-format csv"
+        )
+    if input_format == "jsonl" and regular and size is not None:
+        on_workers = _validate_on_workers(args, name, size)
+        if on_workers is not None:
+            return _print(args, name, on_workers, False, input_format, where)
+    log = EventLog(source, input_format, required=(args.job_key, args.status_key), name=name)
+    show_progress = _stderr_is_tty() and (size is None or size >= _PROGRESS_MIN_BYTES)
+    reading = _Reading(log, args, size if show_progress else None, where, show_progress)
+    try:
+        report = validate_events(
+            reading,
+            mode=args.mode,
+            require_initial=args.require_initial,
+            require_terminal=args.require_terminal,
+            job_key=args.job_key,
+            status_key=args.status_key,
+            time_key=args.time_key,
+            keep_gaps=args.format == "json",
+        )
+    except EventLogError as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(f"{name}: cannot read: {exc.strerror or exc}")
+    finally:
+        if show_progress:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+    # The wrapper hides the log's own input errors from validate_events.
+    errors = sorted([*report.input_errors, *log.errors], key=lambda e: e.line or 0)
+    if args.max_errors and len(errors) > args.max_errors:
+        reading.stopped = True
+    if reading.stopped:
+        errors = errors[: args.max_errors]
+    report = attrs.evolve(report, input_errors=tuple(errors))
+    return _print(args, name, report, reading.stopped, input_format, where)
+
+
+def _validate_on_workers(args: argparse.Namespace, name: str, size: int) -> Report | None:
+    """The report of worker processes, or ``None`` when one process must read the file.
+
+    One process reads it when the workers met ``--max-errors`` input errors:
+    where one process stops reading then is its own affair.
+    """
+    from jobfsm import _workers
+    from jobfsm.lifecycle import DEFAULT_LIFECYCLE
+
+    workers = args.workers if args.workers is not None else _workers.default_workers(size)
+    if workers < 2:
+        return None
+    report: Report | None = _workers.validate_file(
+        args.file,
+        workers,
+        name=name,
+        mode=args.mode,
+        lifecycle=DEFAULT_LIFECYCLE,
+        require_initial=args.require_initial,
+        require_terminal=args.require_terminal,
+        job_key=args.job_key,
+        status_key=args.status_key,
+        time_key=args.time_key,
+        keep_gaps=args.format == "json",
+    )
+    if report is not None and args.max_errors and len(report.input_errors) >= args.max_errors:
+        return None
+    return report
+
+
+def _print(
+    args: argparse.Namespace,
+    name: str,
+    report: Report,
+    stopped: bool,
+    input_format: str,
+    where: _Position,
+) -> int:
+    """Print *report* in the chosen format, with hints; return the exit status."""
+    hints = _hints(args, input_format, where.head) if report.input_errors else []
+    try:
+        if args.format == "json":
+            data = _json_report(args, name, report, stopped, hints)
+            # Written as it is made: the violations become dictionaries one at a time.
+            sys.stdout.writelines(json.JSONEncoder(indent=2).iterencode(data))
+            sys.stdout.write("\n")
+        else:
+            sys.stdout.writelines(_text_report(name, report, stopped, args.max_errors))
+            sys.stdout.writelines(f"{name}: hint: {hint}\n" for hint in hints)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) has gone: not an error worth a traceback.
+        _stdout_to_devnull()
+    except OSError as exc:
+        _stdout_to_devnull()
+        return _fail(f"cannot write the report: {exc.strerror or exc}")
+    if report.input_errors:
+        return EXIT_INPUT_ERROR
+    return EXIT_VIOLATIONS if report.violations else EXIT_OK
+
+
+class _Position:
+    """How far reading has got in the binary input, and its first bytes (for hints)."""
+
+    def __init__(self, binary: IO[bytes], head: bytes) -> None:
+        self.binary = binary
+        self.head = head
+
+    def offset(self) -> int | None:
+        try:
+            return self.binary.tell()
+        except (OSError, ValueError):
+            return None
+
+
+class _Reading:
+    """The log's events, stopped after ``--max-errors`` input errors, with progress."""
+
+    def __init__(
+        self,
+        log: Any,
+        args: argparse.Namespace,
+        size: int | None,
+        where: _Position,
+        progress: bool,
+    ) -> None:
+        self.log, self.args, self.size, self.where, self.progress = log, args, size, where, progress
+        self.stopped = False
+
+    def __iter__(self) -> Iterator[tuple[int, Any]]:
+        return self._limited(iter(self.log))
+
+    def _validation_pairs(
+        self, job_key: str, status_key: str, time_key: str | None
+    ) -> tuple[Iterator[tuple[int, Any]], Any]:
+        """The log's pairs for validate_events (the fast reader's where installed)."""
+        pairs, fast_type = self.log.pairs(job_key, status_key, time_key)
+        return self._limited(pairs), fast_type
+
+    def _limited(self, pairs: Iterator[tuple[int, Any]]) -> Iterator[tuple[int, Any]]:
+        limit, keys = self.args.max_errors, (self.args.job_key, self.args.status_key)
+        errors = self.log.errors
+        before = 0  # input errors on lines before the current one (a reader may run ahead)
+        missing = 0  # rows without the job or status key: each is an input error
+        started = time.monotonic()
+        for count, (line, row) in enumerate(pairs, 1):
+            while before < len(errors) and (errors[before].line or 0) < line:
+                before += 1
+            if isinstance(row, dict) and (keys[0] not in row or keys[1] not in row):
+                missing += 1
+            if limit and before + missing > limit:
+                self.stopped = True
+                return
+            if self.progress and count % _PROGRESS_EVERY == 0:
+                _show_progress(count, time.monotonic() - started, self.where.offset(), self.size)
+            yield line, row
+            if limit and before + missing >= limit:
+                self.stopped = True
+                return
+
+
+def _show_progress(count: int, seconds: float, offset: int | None, size: int | None) -> None:
+    rate = f", {count / seconds:,.0f} events/s" if seconds > 0 else ""
+    if size and offset is not None:
+        done = f"{min(offset / size, 1.0):.0%} ({count:,} events{rate})"
+    else:
+        done = f"{count:,} events read{rate.replace(', ', ' (', 1) + ')' if rate else ''}"
+    sys.stderr.write(f"\rjobfsm: {done}")
+    sys.stderr.flush()
+
+
+def _hints(args: argparse.Namespace, input_format: str, head: bytes) -> list[str]:
+    """Likely causes of input errors, from the first bytes of the input."""
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
+    first = text.lstrip().split("\n", 1)[0].strip()
+    hints = []
+    if input_format == "jsonl" and text.lstrip().startswith("["):
+        hints.append(
+            "the input looks like one JSON array; jobfsm reads JSON Lines, one object per "
+            "line (convert with: jq -c '.[]' FILE)"
+        )
+    elif (
+        input_format == "jsonl"
+        and args.input_format is None
+        and "," in first
+        and not (first.startswith("{"))
+    ):
+        hints.append("the input looks like CSV; pass --input-format csv")
+        input_format = "csv"
+    if input_format == "csv" and first:
+        header = [column.strip().strip('"') for column in first.split(",")]
+        for option, key in (("--job-key", args.job_key), ("--status-key", args.status_key)):
+            if key in header:
+                continue
+            near = [c for c in header if c.lower() == key.lower()]
+            if near:
+                hints.append(f"the header has {near[0]!r}: pass {option} {near[0]}")
+    return hints
+
+
+def _json_report(
+    args: argparse.Namespace, name: str, report: Report, stopped: bool, hints: list[str]
+) -> dict[str, Any]:
+    from jobfsm._judge import Reason
+    from jobfsm.lifecycle import DEFAULT_LIFECYCLE
+
+    counts = {str(reason): 0 for reason in Reason}
+    for violation in report.violations:
+        counts[str(violation.reason)] += 1
+    counts["input_errors"] = len(report.input_errors)
+    data = report.to_dict(lazy=True)
+    data.update(
+        {
+            "file": name,
+            "mode": report.mode,
+            "lifecycle": DEFAULT_LIFECYCLE.name,
+            "empty": report.events == 0 and not report.input_errors,
+            "counts": counts,
+            "gaps": [
+                {
+                    "job": gap.job,
+                    "index": gap.index,
+                    "line": gap.line,
+                    "from": str(gap.from_),
+                    "to": str(gap.to),
+                    "skipped": [str(s) for s in gap.skipped],
+                }
+                for gap in report.gaps
+            ],
+            "stopped_after_errors": args.max_errors if stopped else None,
+            "hints": hints,
+        }
+    )
+    return data
+
+
+#: Files at least this large show progress on a terminal (stdin always does).
+_PROGRESS_MIN_BYTES = 16 * 1024 * 1024
+_PROGRESS_EVERY = 200_000
+_PEEK_BYTES = 4096
+
+_FORMATS: dict[str, Literal["jsonl", "csv"]] = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".csv": "csv",
+}
+
+
+def _input_format(file: str) -> Literal["jsonl", "csv"] | None:
+    if file == "-":
+        return "jsonl"
+    return _FORMATS.get(os.path.splitext(file)[1].lower())
+
+
+def _text_report(
+    name: str, report: Report, stopped: bool = False, max_errors: int = 0
+) -> Iterator[str]:
+    """One line per violation or input error, in line order, then a summary.
+
+    Lines are made as they are written: the input errors, then the
+    violations, each in line order (on one line, in the order found), are
+    merged lazily.
+    """
+
+    def errors() -> Iterator[tuple[int, str]]:
+        for error in sorted(report.input_errors, key=lambda e: e.line or 0):
+            where = f"{name}:{error.line}" if error.line is not None else name
+            yield error.line or 0, f"{where}: input error: {error.message}"
+
+    def violations() -> Iterator[tuple[int, str]]:
+        for v in sorted(report.violations, key=lambda v: v.line or 0):
+            allowed = ", ".join(v.allowed) or "none"
+            where = f"{name}:{v.line}" if v.line is not None else name
+            job, to = _shown(v.job), _shown(v.to) if v.to else "-"
+            yield (
+                v.line or 0,
+                f"{where}: job {job}: index {v.index}: {v.from_ or '-'} -> {to}: "
+                f"{v.reason}: {v.message} (allowed: {allowed})",
+            )
+
+    # On equal lines merge() takes the earlier iterable first: errors, as before.
+    for _, text in heapq.merge(errors(), violations(), key=lambda item: item[0]):
+        yield _escaped(text) + "\n"
+    scope = (
+        f"{_plural(report.events, 'event')} of {_plural(report.jobs, 'job')}, {report.mode} mode"
+    )
+    if stopped:
+        yield (
+            f"{name}: stopped after {max_errors} input errors (--max-errors); the figures "
+            "below cover the lines read until then\n"
+        )
+    if report.ok and report.events == 0:
+        yield f"{name}: empty: no events to check\n"
+        return
+    if report.ok:
+        yield f"{name}: ok: no violations ({scope})\n"
+        return
+    bad_jobs = len({v.job for v in report.violations})
+    yield (
+        f"{name}: {_plural(len(report.violations), 'violation')} in "
+        f"{_plural(bad_jobs, 'job')}, {_plural(len(report.input_errors), 'input error')} "
+        f"({scope})\n"
+    )
+
+
+def _escaped(text: str) -> str:
+    """*text* with control characters (a CR in a padded time) written as escapes,
+    so that each report line stays one line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _shown(value: str | None) -> str:
+    """*value* as is, or quoted when a line break or edge spaces would hide or split it."""
+    if value is None:
+        return "None"
+    text = str(value)
+    return text if text.isprintable() and text == text.strip() and text else repr(text)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
