@@ -1,12 +1,16 @@
 """jobfsm: a run-status state machine engine for Azure ML style jobs.
 
 The public API is re-exported here; the implementation lives in one module
-per responsibility: ``lifecycle`` (the lifecycle value), ``machine`` (the
+per responsibility: ``lifecycle`` (the lifecycle value), ``lifecycle_file``
+and ``profiles`` (lifecycles as files, built-in service profiles),
+``mapping`` (statuses in another lifecycle's terms), ``machine`` (the
 shared transitions machine), ``job`` and ``services`` (attrs job classes and
-the records they carry), ``validate`` and
-``eventlog`` (checking observed statuses), ``yamlio`` (job files), ``store``
-(durable job stores: SQLite, PostgreSQL), ``diagrams`` and ``docgen`` (pictures and tables),
-``cli`` (the command line) and ``errors`` (every exception).
+the records they carry), ``validate``, ``eventlog`` and ``columnar``
+(checking observed statuses in lists, JSON Lines, CSV, Parquet and Arrow),
+``spark`` (the same verdicts on Apache Spark, imported on its own),
+``yamlio`` (job files), ``store`` (durable job stores: SQLite, PostgreSQL),
+``diagrams`` and ``docgen`` (pictures and tables), ``cli`` (the command line)
+and ``errors`` (every exception).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from jobfsm.columnar import ArrowEventLog, read_arrow, read_parquet
     from jobfsm.diagrams import render, to_dot, to_mermaid
     from jobfsm.errors import (
         AsyncObserverError,
@@ -36,6 +41,8 @@ if TYPE_CHECKING:
         JobRunError,
         JobStoreError,
         LifecycleDefinitionError,
+        LifecycleFileError,
+        MissingExtraError,
         NoWorkingDirectoryError,
         ReadOnlyAttributeError,
         StreamNotWritableError,
@@ -43,6 +50,7 @@ if TYPE_CHECKING:
         TransitionIdReusedError,
         UnknownEventError,
         UnknownJobTypeError,
+        UnknownProfileError,
         UnknownStatusError,
         UnreachableStatusError,
         UnsafeTagError,
@@ -67,16 +75,29 @@ if TYPE_CHECKING:
         remove_observer,
         set_compiled_dispatch,
     )
+    from jobfsm.mapping import StatusMapping, translate_report
     from jobfsm.names import generate_name
+    from jobfsm.profiles import resolve as resolve_lifecycle
     from jobfsm.services import JobService, JobServiceType, SystemData
     from jobfsm.store import Applied, JobRow, JobStore
-    from jobfsm.validate import Gap, Reason, Report, Violation, validate_events, validate_trace
+    from jobfsm.validate import (
+        AliasUse,
+        Gap,
+        Reason,
+        Report,
+        Violation,
+        validate_events,
+        validate_trace,
+    )
     from jobfsm.yamlio import load_job
 
 # Public name -> the module that defines it. Names are imported on first use
 # (PEP 562), so that `jobfsm validate` does not pay for diagrams, YAML or the
 # store, and `import jobfsm` stays cheap.
 _EXPORTS: dict[str, str] = {
+    "ArrowEventLog": "jobfsm.columnar",
+    "read_arrow": "jobfsm.columnar",
+    "read_parquet": "jobfsm.columnar",
     "render": "jobfsm.diagrams",
     "to_dot": "jobfsm.diagrams",
     "to_mermaid": "jobfsm.diagrams",
@@ -99,6 +120,8 @@ _EXPORTS: dict[str, str] = {
     "JobRunError": "jobfsm.errors",
     "JobStoreError": "jobfsm.errors",
     "LifecycleDefinitionError": "jobfsm.errors",
+    "LifecycleFileError": "jobfsm.errors",
+    "MissingExtraError": "jobfsm.errors",
     "NoWorkingDirectoryError": "jobfsm.errors",
     "ReadOnlyAttributeError": "jobfsm.errors",
     "StreamNotWritableError": "jobfsm.errors",
@@ -106,6 +129,7 @@ _EXPORTS: dict[str, str] = {
     "TransitionIdReusedError": "jobfsm.errors",
     "UnknownEventError": "jobfsm.errors",
     "UnknownJobTypeError": "jobfsm.errors",
+    "UnknownProfileError": "jobfsm.errors",
     "UnknownStatusError": "jobfsm.errors",
     "UnreachableStatusError": "jobfsm.errors",
     "UnsafeTagError": "jobfsm.errors",
@@ -132,13 +156,17 @@ _EXPORTS: dict[str, str] = {
     "add_observer": "jobfsm.machine",
     "remove_observer": "jobfsm.machine",
     "set_compiled_dispatch": "jobfsm.machine",
+    "StatusMapping": "jobfsm.mapping",
+    "translate_report": "jobfsm.mapping",
     "generate_name": "jobfsm.names",
+    "resolve_lifecycle": "jobfsm.profiles",
     "JobService": "jobfsm.services",
     "JobServiceType": "jobfsm.services",
     "SystemData": "jobfsm.services",
     "Applied": "jobfsm.store",
     "JobRow": "jobfsm.store",
     "JobStore": "jobfsm.store",
+    "AliasUse": "jobfsm.validate",
     "Gap": "jobfsm.validate",
     "Reason": "jobfsm.validate",
     "Report": "jobfsm.validate",
@@ -150,7 +178,9 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = [
     "DEFAULT_LIFECYCLE",
+    "AliasUse",
     "Applied",
+    "ArrowEventLog",
     "AsyncObserverError",
     "CommandJob",
     "DiagramFormatError",
@@ -185,13 +215,16 @@ __all__ = [
     "JobStoreError",
     "Lifecycle",
     "LifecycleDefinitionError",
+    "LifecycleFileError",
     "MalformedEvent",
+    "MissingExtraError",
     "NoWorkingDirectoryError",
     "Observer",
     "PipelineJob",
     "ReadOnlyAttributeError",
     "Reason",
     "Report",
+    "StatusMapping",
     "StreamNotWritableError",
     "SweepJob",
     "SystemData",
@@ -199,6 +232,7 @@ __all__ = [
     "TransitionIdReusedError",
     "UnknownEventError",
     "UnknownJobTypeError",
+    "UnknownProfileError",
     "UnknownStatusError",
     "UnreachableStatusError",
     "UnsafeTagError",
@@ -209,13 +243,17 @@ __all__ = [
     "generate_name",
     "job_types",
     "load_job",
+    "read_arrow",
     "read_csv",
     "read_jsonl",
+    "read_parquet",
     "remove_observer",
     "render",
+    "resolve_lifecycle",
     "set_compiled_dispatch",
     "to_dot",
     "to_mermaid",
+    "translate_report",
     "validate_events",
     "validate_trace",
 ]
@@ -223,11 +261,15 @@ __all__ = [
 __version__ = "0.1.0"
 
 
+# Names exported under another name than their module's.
+_RENAMED = {"resolve_lifecycle": "resolve"}
+
+
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'jobfsm' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    value = getattr(importlib.import_module(module), _RENAMED.get(name, name))
     globals()[name] = value  # later look-ups skip this function
     return value
 

@@ -21,7 +21,7 @@ import attrs
 from jobfsm.errors import UnknownStatusError
 from jobfsm.lifecycle import Lifecycle
 
-__all__ = ["Gap", "Mode", "Reason", "Violation"]
+__all__ = ["AliasUse", "Gap", "Mode", "Reason", "Violation"]
 
 Mode = Literal["strict", "observed"]
 
@@ -91,6 +91,33 @@ class Gap:
     skipped: tuple[enum.StrEnum, ...]
 
 
+@attrs.frozen
+class AliasUse:
+    """A spelling read as an alias of a status (``Finished`` for ``Completed``).
+
+    One per spelling: ``count`` uses in all; ``job``, ``index`` and ``line``
+    are those of the first one.
+    """
+
+    spelling: str
+    status: enum.StrEnum
+    count: int
+    job: str | None
+    index: int
+    line: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form (statuses as strings)."""
+        return {
+            "spelling": self.spelling,
+            "status": str(self.status),
+            "count": self.count,
+            "job": self.job,
+            "index": self.index,
+            "line": self.line,
+        }
+
+
 # -- tables ----------------------------------------------------------------------
 
 
@@ -125,6 +152,11 @@ class _Tables:
         self.any: frozenset[str] = frozenset(self.members)
         self.initial: frozenset[str] = frozenset({lifecycle.initial})
         self.terminal: frozenset[str] = frozenset(lifecycle.terminal)
+        # Other spellings, resolved once; the hot loops never see them (an alias
+        # is not a key of the step maps, so it reaches the judge, which notes it).
+        self.aliases: dict[str, enum.StrEnum] = {
+            alias: self.members[status] for alias, status in lifecycle.aliases.items()
+        }
         # The hot loops walk these maps: step[s][t] is step[t] when t may follow
         # s (a repeat or an edge), so one lookup both checks the pair and moves
         # on. The key _SELF holds the status a map belongs to.
@@ -188,6 +220,8 @@ def time_value(value: object) -> float | datetime:
             raise ValueError(
                 f"time {value!r} is neither a number of seconds nor an ISO-8601 date-time"
             ) from None
+    elif isinstance(value, datetime):  # from a typed column (Arrow, Parquet, Spark)
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
     elif isinstance(value, int | float) and not isinstance(value, bool):
         try:
             number = float(value)
@@ -231,6 +265,7 @@ class _Judge:
         self.opening: dict[Any, list[tuple[Any, ...]]] = {}
         #: Whether this judge folds a segment that does not open the log.
         self.deferring = False
+        self.aliases: dict[str, list[Any]] = {}  # spelling -> [count, job, index, line]
         self._allowed: dict[str | None, tuple[enum.StrEnum, ...]] = {}
         self._messages: dict[tuple[str, enum.StrEnum], str] = {}
 
@@ -260,6 +295,11 @@ class _Judge:
         """Judge *to* after *prev*; record what is found; return the new last known status."""
         t = self.t
         member = t.members.get(to)
+        if member is None and to in t.aliases:
+            member = self._alias(job, index, line, to)
+            to = member.value
+            if prev is not _UNKNOWN and to in (self.start if prev is None else t.direct[prev]):
+                return member  # an edge or a repeat, written another way
         if prev is _UNKNOWN:
             self.defer(job, (STATUS, index, line, to))
             if member is None:
@@ -292,6 +332,22 @@ class _Judge:
         if message is None:
             message = self._messages[prev, to] = self._illegal(prev, to)
         return message
+
+    def _alias(self, job: object, index: int, line: int | None, spelling: str) -> enum.StrEnum:
+        """Note one use of the alias *spelling*; return the status it stands for."""
+        use = self.aliases.get(spelling)
+        if use is None:
+            self.aliases[spelling] = [1, _text(job), index, line]
+        else:
+            use[0] += 1
+        return self.t.aliases[spelling]
+
+    def alias_uses(self) -> tuple[AliasUse, ...]:
+        """The aliases read so far, one per spelling, in order of first use."""
+        return tuple(
+            AliasUse(spelling, self.t.aliases[spelling], *use)
+            for spelling, use in self.aliases.items()
+        )
 
     def _illegal(self, prev: str, to: enum.StrEnum) -> str:
         t = self.t

@@ -7,13 +7,16 @@ import os
 import sys
 from typing import Any
 
+from jobfsm import cli_pictures
 from jobfsm.cli import EXIT_OK, _fail, _one_line, _stdout_to_devnull
 
 __all__ = ["add_commands"]
 
 
 def add_commands(sub: Any) -> None:
-    """Register ``diagram`` on the ``jobfsm`` subparsers."""
+    """Register ``diagram`` (and ``lifecycles``) on the ``jobfsm`` subparsers."""
+    from jobfsm import cli_lifecycles
+
     diagram = sub.add_parser("diagram", help="draw the lifecycle (or one job's path)")
     diagram.add_argument(
         "--format",
@@ -34,7 +37,10 @@ def add_commands(sub: Any) -> None:
         default=None,
         help="write to FILE, atomically; a new name or a regular file only (default: stdout)",
     )
+    cli_lifecycles.add_lifecycle_option(diagram)
     diagram.set_defaults(handler=_diagram)
+    cli_lifecycles.register(sub)
+    cli_pictures.register(sub, diagram, _diagram, _write_atomically)
 
 
 _SUFFIX_FORMATS = {
@@ -50,6 +56,7 @@ _SUFFIX_FORMATS = {
 def _diagram(args: argparse.Namespace) -> int:
     """Draw the lifecycle (or one job's path) to stdout or, atomically, to ``-o FILE``."""
     # Imports stay local to this command so that `validate` never pays for them.
+    from jobfsm import cli_lifecycles
     from jobfsm.diagrams import render
     from jobfsm.errors import JobFSMError
     from jobfsm.yamlio import load_job
@@ -71,10 +78,11 @@ def _diagram(args: argparse.Namespace) -> int:
         if refusal:
             return _fail(f"{args.output}: {refusal}")
     try:
+        lifecycle, _ = cli_lifecycles.lifecycle_from_args(args)
         job = None
         if args.job:
-            job = load_job(args.job)
-        data = render(fmt, job=job)
+            job = load_job(args.job, lifecycle=lifecycle)
+        data = render(fmt, lifecycle=lifecycle, job=job, full=args.full)
         if args.output is None:
             sys.stdout.flush()
             sys.stdout.buffer.write(data)
@@ -84,7 +92,7 @@ def _diagram(args: argparse.Namespace) -> int:
     except BrokenPipeError:
         # The reader (e.g. `| head`) has gone: quiet, as for `validate`.
         _stdout_to_devnull()
-    except (JobFSMError, OSError, ValueError) as exc:
+    except (JobFSMError, OSError, ValueError, cli_lifecycles.LifecycleOptionError) as exc:
         return _fail(_one_line(exc))
     return EXIT_OK
 

@@ -15,10 +15,12 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator, Sequence
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
 from jobfsm.cli import EXIT_INPUT_ERROR, EXIT_OK
+from jobfsm.cli_lifecycles import add_lifecycle_option
 
 __all__ = ["EXIT_JOB_FAILED", "add_commands"]
 
@@ -59,12 +61,14 @@ def add_commands(sub: Any) -> None:
     status = sub.add_parser("status", help="show the stored jobs (or one) and their status")
     status.add_argument("name", nargs="?", default=None, help="one job (default: all)")
     _store_option(status)
+    add_lifecycle_option(status)
     status.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     status.set_defaults(handler=_status)
 
     history = sub.add_parser("history", help="show a stored job's history")
     history.add_argument("name")
     _store_option(history)
+    add_lifecycle_option(history)
     history.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     history.set_defaults(handler=_history)
 
@@ -154,12 +158,20 @@ class _cancel_on_signals:
 # -- status and history -----------------------------------------------------------------
 
 
-def _open_store(path: str) -> Any:
+def _open_store(path: str, args: argparse.Namespace | None = None) -> Any:
+    """The store at *path*, with the lifecycle of ``--lifecycle`` when *args* has one."""
+    from jobfsm.cli_lifecycles import LifecycleOptionError, lifecycle_from_args
     from jobfsm.store import JobStore
 
     if not Path(path).is_file():
         raise _NoStore(f"{path}: no job store here (run a job first, or pass --store FILE)")
-    return JobStore(path)
+    if args is None or getattr(args, "lifecycle", None) is None:
+        return JobStore(path)
+    try:
+        lifecycle, _ = lifecycle_from_args(args)
+    except LifecycleOptionError as exc:
+        raise _NoStore(str(exc)) from None
+    return JobStore(path, lifecycle=lifecycle)
 
 
 class _NoStore(Exception):
@@ -170,9 +182,15 @@ def _status(args: argparse.Namespace) -> int:
     from jobfsm.errors import JobFSMError
 
     try:
-        with _open_store(args.store) as store:
-            names = [args.name] if args.name is not None else store.names()
-            rows = [_row(store.get(name)) for name in names]
+        with _open_store(args.store, args) as store:
+            if args.name is None:
+                # The rows alone (no job documents): one query however many jobs.
+                rows = [_summary(row) for row in store.jobs()]
+            else:
+                job = store.get(args.name)
+                # Its row is among those at its status (a narrower query than all).
+                row = next(r for r in store.jobs(status=job.status) if r.name == args.name)
+                rows = [{**_summary(row), "log_files": dict(job.log_files or {})}]
     except (_NoStore, JobFSMError, OSError) as exc:
         return _fail(_one_line(exc))
     if args.format == "json":
@@ -183,23 +201,26 @@ def _status(args: argparse.Namespace) -> int:
                 value = ", ".join(f"{k}: {v}" for k, v in value.items()) or "-"
             print(f"{key}: {value if value is not None else '-'}")
     else:
-        for line in _table([(r["name"], r["status"], r["type"], r["updated"] or "-")
+        for line in _table([(r["name"], r["status"], r["type"], r["updated"])
                             for r in rows], ("NAME", "STATUS", "TYPE", "UPDATED")):  # fmt: skip
             print(line)
     return EXIT_OK
 
 
-def _row(job: Any) -> dict[str, Any]:
-    from jobfsm._yamldoc import history_to_list
-
-    last = history_to_list(job.history[-1:])
+def _summary(row: Any) -> dict[str, Any]:
+    """The JSON form of a store row (``JobStore.jobs``)."""
+    beat = row.heartbeat_at
     return {
-        "name": job.name,
-        "status": str(job.status),
-        "type": job.type,
-        "updated": last[0]["at"] if last else None,
-        "log_files": dict(job.log_files or {}),
+        "name": row.name,
+        "status": str(row.status),
+        "type": row.type,
+        "updated": _utc(row.updated_at),
+        "heartbeat": None if beat is None else _utc(beat),
     }
+
+
+def _utc(at: Any) -> str:
+    return str(at.astimezone(UTC).isoformat().replace("+00:00", "Z"))
 
 
 def _history(args: argparse.Namespace) -> int:
@@ -207,7 +228,7 @@ def _history(args: argparse.Namespace) -> int:
     from jobfsm.errors import JobFSMError
 
     try:
-        with _open_store(args.store) as store:
+        with _open_store(args.store, args) as store:
             entries = history_to_list(store.get(args.name).history)
     except (_NoStore, JobFSMError, OSError) as exc:
         return _fail(_one_line(exc))

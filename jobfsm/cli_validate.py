@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import heapq
 import json
 import os
 import stat
@@ -24,6 +23,7 @@ from jobfsm.cli import (
 )
 
 if TYPE_CHECKING:
+    from jobfsm.lifecycle import Lifecycle
     from jobfsm.validate import Report
 
 __all__ = ["add_commands"]
@@ -31,6 +31,7 @@ __all__ = ["add_commands"]
 
 def add_commands(sub: Any) -> None:
     """Register ``validate`` on the ``jobfsm`` subparsers."""
+    from jobfsm import cli_lifecycles
     from jobfsm._judge import Reason
     from jobfsm.cli import EXIT_CODES_HELP, HelpFormatter
 
@@ -42,7 +43,9 @@ def add_commands(sub: Any) -> None:
         epilog=f"{EXIT_CODES_HELP}\n\nreason codes of violations:\n{reasons}",
         formatter_class=HelpFormatter,
     )
-    validate.add_argument("file", help="event log (JSON Lines or CSV), or - for stdin")
+    validate.add_argument(
+        "file", help="event log (JSON Lines, CSV, a Parquet file or folder), or - for stdin"
+    )
     validate.add_argument(
         "--mode",
         choices=("strict", "observed"),
@@ -55,9 +58,10 @@ def add_commands(sub: Any) -> None:
     )
     validate.add_argument(
         "--input-format",
-        choices=("jsonl", "csv"),
+        choices=("jsonl", "csv", "parquet"),
         default=None,
-        help="log format (default: from the suffix .jsonl/.ndjson/.json/.csv; stdin: jsonl)",
+        help="log format (default: from the suffix .jsonl/.ndjson/.json/.csv/.parquet/.pq, "
+        "a folder of Parquet files is parquet; stdin: jsonl)",
     )
     validate.add_argument("--job-key", default="job", help="field naming the job")
     validate.add_argument("--status-key", default="status", help="field holding the status")
@@ -79,13 +83,14 @@ def add_commands(sub: Any) -> None:
         metavar="N",
         help="stop reading after N input errors (0: no limit)",
     )
+    cli_lifecycles.add_lifecycle_option(validate, with_as=True)
     validate.add_argument(
         "--workers",
         type=_positive,
         default=None,
         metavar="N",
         help="processes reading a JSON Lines file (default: one per core for files of "
-        "32 MiB or more, else 1; stdin and CSV are read by one)",
+        "32 MiB or more, else 1; stdin, CSV and Parquet are read by one)",
     )
     validate.set_defaults(handler=_validate)
 
@@ -108,22 +113,26 @@ def _validate(args: argparse.Namespace) -> int:
     stdin = args.file == "-"
     name = "<stdin>" if stdin else args.file
     size: int | None = None
-    regular = False
     if stdin:
         if sys.stdin is None:  # started with its standard input closed
             return _fail(f"{name}: cannot read: standard input is closed")
         binary: IO[bytes] = sys.stdin.buffer
     else:
+        if args.input_format == "parquet" or (
+            args.input_format is None
+            and (_input_format(args.file) == "parquet" or _parquet_folder(args.file))
+        ):
+            return _validate_columnar(args, name)
         if os.path.isdir(args.file):
-            return _fail(f"{name}: is a directory, not an event log")
+            return _fail(f"{name}: is a directory, not an event log (nor a Parquet folder)")
         try:
             # Opened once, here: a missing file fails before any output, and a
             # named pipe is not lost to a second open.
             binary = open(args.file, "rb")  # noqa: SIM115 - closed below
             info = os.fstat(binary.fileno())
-            # Only a regular file is split between workers (a pipe cannot be reopened).
-            regular = stat.S_ISREG(info.st_mode)
             size = info.st_size
+            # Only a regular file is split between workers (a pipe cannot be reopened).
+            args.regular_file = stat.S_ISREG(info.st_mode)
         except OSError as exc:
             return _fail(f"{name}: cannot read: {exc.strerror or exc}")
     try:
@@ -131,46 +140,48 @@ def _validate(args: argparse.Namespace) -> int:
     except (OSError, ValueError):
         head = b""
     try:
-        return _validate_stream(
-            args, name, text_stream(binary), size, _Position(binary, head), regular
-        )
+        return _validate_stream(args, name, text_stream(binary), size, _Position(binary, head))
     finally:
         if not stdin:
             binary.close()
 
 
 def _validate_stream(
-    args: argparse.Namespace,
-    name: str,
-    source: IO[str],
-    size: int | None,
-    where: _Position,
-    regular: bool = False,
+    args: argparse.Namespace, name: str, source: IO[str], size: int | None, where: _Position
 ) -> int:
     """Validate the event log read from *source* and print the report."""
+    from jobfsm import cli_lifecycles
     from jobfsm.errors import EventLogError
     from jobfsm.eventlog import EventLog
     from jobfsm.validate import validate_events
 
     if args.max_errors < 0:
         return _fail(f"--max-errors must be 0 (no limit) or more, got {args.max_errors}")
-    input_format: Literal["jsonl", "csv"] | None = args.input_format or _input_format(args.file)
+    input_format = args.input_format or _input_format(args.file)
     if input_format is None:
         return _fail(
             f"{name}: cannot tell the format from the file name; "
-            "pass --input-format jsonl or --input-format csv"
+            "pass --input-format jsonl, csv or parquet"
         )
-    if input_format == "jsonl" and regular and size is not None:
-        on_workers = _validate_on_workers(args, name, size)
-        if on_workers is not None:
-            return _print(args, name, on_workers, False, input_format, where)
+    if input_format not in ("jsonl", "csv"):  # Parquet is read from a path, not a stream
+        return _fail(f"{name}: Parquet cannot be read from a stream; pass a file or a folder")
+    try:
+        lifecycle, as_target = cli_lifecycles.lifecycle_from_args(args)
+    except cli_lifecycles.LifecycleOptionError as exc:
+        return _fail(str(exc))
     log = EventLog(source, input_format, required=(args.job_key, args.status_key), name=name)
     show_progress = _stderr_is_tty() and (size is None or size >= _PROGRESS_MIN_BYTES)
     reading = _Reading(log, args, size if show_progress else None, where, show_progress)
+    if input_format == "jsonl" and getattr(args, "regular_file", False) and size is not None:
+        on_workers = _validate_on_workers(args, name, size, lifecycle)
+        if on_workers is not None:  # `log` was not read: the workers' report is the whole one
+            hints = _hints(args, input_format, where.head)
+            return _print_report(args, name, on_workers, reading, hints, lifecycle, as_target)
     try:
         report = validate_events(
             reading,
             mode=args.mode,
+            lifecycle=lifecycle,
             require_initial=args.require_initial,
             require_terminal=args.require_terminal,
             job_key=args.job_key,
@@ -186,24 +197,20 @@ def _validate_stream(
         if show_progress:
             sys.stderr.write("\r\033[K")
             sys.stderr.flush()
-    # The wrapper hides the log's own input errors from validate_events.
-    errors = sorted([*report.input_errors, *log.errors], key=lambda e: e.line or 0)
-    if args.max_errors and len(errors) > args.max_errors:
-        reading.stopped = True
-    if reading.stopped:
-        errors = errors[: args.max_errors]
-    report = attrs.evolve(report, input_errors=tuple(errors))
-    return _print(args, name, report, reading.stopped, input_format, where)
+    hints = _hints(args, input_format, where.head)
+    return _print_report(args, name, report, reading, hints, lifecycle, as_target)
 
 
-def _validate_on_workers(args: argparse.Namespace, name: str, size: int) -> Report | None:
+def _validate_on_workers(
+    args: argparse.Namespace, name: str, size: int, lifecycle: Lifecycle
+) -> Report | None:
     """The report of worker processes, or ``None`` when one process must read the file.
 
-    One process reads it when the workers met ``--max-errors`` input errors:
-    where one process stops reading then is its own affair.
+    One process reads it when the workers met ``--max-errors`` input errors
+    (where one process stops reading then is its own affair) or read another
+    spelling of a status (counted per spelling, by one reader).
     """
     from jobfsm import _workers
-    from jobfsm.lifecycle import DEFAULT_LIFECYCLE
 
     workers = args.workers if args.workers is not None else _workers.default_workers(size)
     if workers < 2:
@@ -213,7 +220,7 @@ def _validate_on_workers(args: argparse.Namespace, name: str, size: int) -> Repo
         workers,
         name=name,
         mode=args.mode,
-        lifecycle=DEFAULT_LIFECYCLE,
+        lifecycle=lifecycle,
         require_initial=args.require_initial,
         require_terminal=args.require_terminal,
         job_key=args.job_key,
@@ -221,29 +228,96 @@ def _validate_on_workers(args: argparse.Namespace, name: str, size: int) -> Repo
         time_key=args.time_key,
         keep_gaps=args.format == "json",
     )
-    if report is not None and args.max_errors and len(report.input_errors) >= args.max_errors:
+    if report is None or report.aliases:
+        return None
+    if args.max_errors and len(report.input_errors) >= args.max_errors:
         return None
     return report
 
 
-def _print(
+def _validate_columnar(args: argparse.Namespace, name: str) -> int:
+    """Validate a Parquet file or folder (row numbers stand for lines) and print the report."""
+    import io
+
+    from jobfsm import cli_lifecycles
+    from jobfsm.columnar import read_parquet
+    from jobfsm.errors import EventLogError, MissingExtraError
+    from jobfsm.validate import validate_events
+
+    if args.max_errors < 0:
+        return _fail(f"--max-errors must be 0 (no limit) or more, got {args.max_errors}")
+    try:
+        lifecycle, as_target = cli_lifecycles.lifecycle_from_args(args)
+    except cli_lifecycles.LifecycleOptionError as exc:
+        return _fail(str(exc))
+    if not os.path.exists(args.file):
+        return _fail(f"{name}: cannot read: No such file or directory")
+    show_progress = _stderr_is_tty()
+    try:
+        # Only the columns validation reads are decoded; a missing one is one input error.
+        log = read_parquet(args.file, name=name).select(
+            [args.job_key, args.status_key, args.time_key],
+            required=(args.job_key, args.status_key),
+        )
+        reading = _Reading(log, args, None, _Position(io.BytesIO(), b""), show_progress)
+        report = validate_events(
+            reading,
+            mode=args.mode,
+            lifecycle=lifecycle,
+            require_initial=args.require_initial,
+            require_terminal=args.require_terminal,
+            job_key=args.job_key,
+            status_key=args.status_key,
+            time_key=args.time_key,
+            keep_gaps=args.format == "json",
+        )
+    except (EventLogError, MissingExtraError) as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(f"{name}: cannot read: {exc.strerror or exc}")
+    finally:
+        if show_progress:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+    return _print_report(args, name, report, reading, [], lifecycle, as_target)
+
+
+def _print_report(
     args: argparse.Namespace,
     name: str,
     report: Report,
-    stopped: bool,
-    input_format: str,
-    where: _Position,
+    reading: _Reading,
+    hints: list[str],
+    lifecycle: Lifecycle,
+    as_target: object,
 ) -> int:
-    """Print *report* in the chosen format, with hints; return the exit status."""
-    hints = _hints(args, input_format, where.head) if report.input_errors else []
+    """Print *report* (with the log's own input errors) as text or JSON; return the status.
+
+    With *as_target* (``--as``), the report is translated into the terms of
+    *lifecycle*'s mapping target.
+    """
+    from jobfsm import cli_lifecycles
+
+    # The wrapper hides the log's own input errors from validate_events.
+    errors = sorted([*report.input_errors, *reading.log.errors], key=lambda e: e.line or 0)
+    if args.max_errors and len(errors) > args.max_errors:
+        reading.stopped = True
+    if reading.stopped:
+        errors = errors[: args.max_errors]
+    report = attrs.evolve(report, input_errors=tuple(errors))
+    if as_target is not None:
+        from jobfsm.mapping import translate_report
+
+        report = translate_report(report, lifecycle)
+    if not report.input_errors:
+        hints = []
     try:
         if args.format == "json":
-            data = _json_report(args, name, report, stopped, hints)
-            # Written as it is made: the violations become dictionaries one at a time.
-            sys.stdout.writelines(json.JSONEncoder(indent=2).iterencode(data))
-            sys.stdout.write("\n")
+            data = _json_report(args, name, report, reading.stopped, hints, lifecycle.name)
+            sys.stdout.write(json.dumps(data, indent=2) + "\n")
         else:
-            sys.stdout.writelines(_text_report(name, report, stopped, args.max_errors))
+            sys.stdout.writelines(cli_lifecycles.alias_notes(name, report))
+            sys.stdout.writelines(_text_report(name, report, reading.stopped, args.max_errors))
             sys.stdout.writelines(f"{name}: hint: {hint}\n" for hint in hints)
         sys.stdout.flush()
     except BrokenPipeError:
@@ -291,7 +365,11 @@ class _Reading:
     def _validation_pairs(
         self, job_key: str, status_key: str, time_key: str | None
     ) -> tuple[Iterator[tuple[int, Any]], Any]:
-        """The log's pairs for validate_events (the fast reader's where installed)."""
+        """The log's pairs for validate_events (the fast reader's, where installed)."""
+        from jobfsm.eventlog import EventLog
+
+        if not isinstance(self.log, EventLog):
+            return iter(self), None
         pairs, fast_type = self.log.pairs(job_key, status_key, time_key)
         return self._limited(pairs), fast_type
 
@@ -357,21 +435,25 @@ def _hints(args: argparse.Namespace, input_format: str, head: bytes) -> list[str
 
 
 def _json_report(
-    args: argparse.Namespace, name: str, report: Report, stopped: bool, hints: list[str]
+    args: argparse.Namespace,
+    name: str,
+    report: Report,
+    stopped: bool,
+    hints: list[str],
+    lifecycle: str,
 ) -> dict[str, Any]:
     from jobfsm._judge import Reason
-    from jobfsm.lifecycle import DEFAULT_LIFECYCLE
 
     counts = {str(reason): 0 for reason in Reason}
     for violation in report.violations:
         counts[str(violation.reason)] += 1
     counts["input_errors"] = len(report.input_errors)
-    data = report.to_dict(lazy=True)
+    data = report.to_dict()
     data.update(
         {
             "file": name,
             "mode": report.mode,
-            "lifecycle": DEFAULT_LIFECYCLE.name,
+            "lifecycle": lifecycle,
             "empty": report.events == 0 and not report.input_errors,
             "counts": counts,
             "gaps": [
@@ -397,49 +479,53 @@ _PROGRESS_MIN_BYTES = 16 * 1024 * 1024
 _PROGRESS_EVERY = 200_000
 _PEEK_BYTES = 4096
 
-_FORMATS: dict[str, Literal["jsonl", "csv"]] = {
+_FORMATS: dict[str, Literal["jsonl", "csv", "parquet"]] = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
     ".json": "jsonl",
     ".csv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
 }
 
 
-def _input_format(file: str) -> Literal["jsonl", "csv"] | None:
+def _input_format(file: str) -> Literal["jsonl", "csv", "parquet"] | None:
     if file == "-":
         return "jsonl"
     return _FORMATS.get(os.path.splitext(file)[1].lower())
 
 
+def _parquet_folder(path: str) -> bool:
+    """Whether *path* is a folder holding a Parquet file (at any depth)."""
+    for _, _, files in os.walk(path):
+        if any(_FORMATS.get(os.path.splitext(f)[1].lower()) == "parquet" for f in files):
+            return True
+    return False
+
+
 def _text_report(
     name: str, report: Report, stopped: bool = False, max_errors: int = 0
 ) -> Iterator[str]:
-    """One line per violation or input error, in line order, then a summary.
-
-    Lines are made as they are written: the input errors, then the
-    violations, each in line order (on one line, in the order found), are
-    merged lazily.
-    """
-
-    def errors() -> Iterator[tuple[int, str]]:
-        for error in sorted(report.input_errors, key=lambda e: e.line or 0):
-            where = f"{name}:{error.line}" if error.line is not None else name
-            yield error.line or 0, f"{where}: input error: {error.message}"
-
-    def violations() -> Iterator[tuple[int, str]]:
-        for v in sorted(report.violations, key=lambda v: v.line or 0):
-            allowed = ", ".join(v.allowed) or "none"
-            where = f"{name}:{v.line}" if v.line is not None else name
-            job, to = _shown(v.job), _shown(v.to) if v.to else "-"
-            yield (
+    """One line per violation or input error, in line order, then a summary."""
+    items: list[tuple[int, int, str]] = []
+    for order, error in enumerate(report.input_errors):
+        where = f"{name}:{error.line}" if error.line is not None else name
+        items.append((error.line or 0, order, f"{where}: input error: {error.message}\n"))
+    for order, v in enumerate(report.violations, len(items)):
+        allowed = ", ".join(v.allowed) or "none"
+        where = f"{name}:{v.line}" if v.line is not None else name
+        job, to = _shown(v.job), _shown(v.to) if v.to else "-"
+        items.append(
+            (
                 v.line or 0,
+                order,
                 f"{where}: job {job}: index {v.index}: {v.from_ or '-'} -> {to}: "
-                f"{v.reason}: {v.message} (allowed: {allowed})",
+                f"{v.reason}: {v.message} (allowed: {allowed})\n",
             )
-
-    # On equal lines merge() takes the earlier iterable first: errors, as before.
-    for _, text in heapq.merge(errors(), violations(), key=lambda item: item[0]):
-        yield _escaped(text) + "\n"
+        )
+    items.sort()
+    for _, _, text in items:
+        yield _escaped(text[:-1]) + "\n"
     scope = (
         f"{_plural(report.events, 'event')} of {_plural(report.jobs, 'job')}, {report.mode} mode"
     )

@@ -1,12 +1,14 @@
 """Lifecycle diagrams derived from a :class:`~jobfsm.lifecycle.Lifecycle` value.
 
-The pipeline has two steps: :func:`graph_of` turns a lifecycle (and, if given,
-one job's history) into a small neutral graph model; the emitters write that
-model as Mermaid ``stateDiagram-v2`` text or Graphviz DOT text. SVG and PNG
-come from the real Graphviz ``dot`` program; when it is missing,
+Two views of the same value. The default one (:mod:`jobfsm.diagram_compound`)
+groups statuses that share an exit into compound states, draws the main line
+straight and adds a legend; ``full=True`` draws one arrow per
+``(source, dest)`` pair of the lifecycle, as written here. Both come as
+Mermaid ``stateDiagram-v2`` text or Graphviz DOT text; SVG and PNG come from
+the real Graphviz ``dot`` program, and when it is missing
 :class:`~jobfsm.errors.GraphvizNotFoundError` says how to install it (there is
-no silent fallback). Text formats need nothing beyond the standard library and
-PyYAML.
+no silent fallback). Text formats need nothing beyond the standard library
+and PyYAML.
 
 Every output is deterministic: states in the lifecycle's documented order,
 edges in the order their events are defined, so generated files can be
@@ -15,18 +17,29 @@ committed and checked for drift.
 
 from __future__ import annotations
 
-import enum
-import re
-import shutil
-import subprocess
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Final
 
-import attrs
 import yaml
 
-from jobfsm.errors import DiagramFormatError, DiagramRenderError, GraphvizNotFoundError
-from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Lifecycle
+from jobfsm import diagram_compound
+from jobfsm._diagram_base import (
+    _DOT_EDGE,
+    _DOT_GRAPH,
+    _DOT_NODE,
+    _DOT_START,
+    _PATH_COLOUR,
+    _STYLES,
+    DiagramEdge,
+    DiagramGraph,
+    _classes,
+    _dot_attrs,
+    _dot_quote,
+    _mermaid_ids,
+    graph_of,
+    run_graphviz,
+)
+from jobfsm.errors import DiagramFormatError
+from jobfsm.lifecycle import Lifecycle
 
 if TYPE_CHECKING:
     from jobfsm.job import Job
@@ -43,188 +56,16 @@ __all__ = [
 
 #: Formats :func:`render` produces; the first two are text, the others need Graphviz.
 DIAGRAM_FORMATS: Final = ("mermaid", "dot", "svg", "png")
-_GRAPHVIZ_FORMATS: Final = ("svg", "png")
-_DOT_EXECUTABLE: Final = "dot"
-# Generous: the default lifecycle renders in well under a second.
-_DOT_TIMEOUT_SECONDS: Final = 60
 
 
-# -- the graph model -------------------------------------------------------------
-
-
-@attrs.frozen
-class DiagramEdge:
-    """All events from ``source`` to ``dest``, drawn as one arrow.
-
-    Attributes:
-        source: The status the events leave.
-        dest: The status they lead to.
-        events: Event names in definition order (usually one).
-        steps: 1-based positions of this edge in the drawn job's history
-            (empty for a lifecycle diagram or an edge the job never took).
-    """
-
-    source: enum.StrEnum
-    dest: enum.StrEnum
-    events: tuple[str, ...]
-    steps: tuple[int, ...] = ()
-
-    @property
-    def label(self) -> str:
-        """The arrow's text: the event names joined by ``" / "``, then the steps."""
-        text = " / ".join(self.events)
-        if self.steps:
-            word = "step" if len(self.steps) == 1 else "steps"
-            text += f" ({word} {', '.join(map(str, self.steps))})"
-        return text
-
-
-@attrs.frozen
-class DiagramGraph:
-    """What a diagram shows, independent of the output syntax.
-
-    Attributes:
-        title: The diagram title.
-        lifecycle: The lifecycle drawn.
-        edges: One :class:`DiagramEdge` per ``(source, dest)`` pair.
-        current: The drawn job's status, or ``None`` for a lifecycle diagram.
-        visited: Statuses the drawn job has held (empty without a job).
-    """
-
-    title: str
-    lifecycle: Lifecycle
-    edges: tuple[DiagramEdge, ...]
-    current: enum.StrEnum | None = None
-    visited: frozenset[enum.StrEnum] = frozenset()
-
-    @property
-    def states(self) -> tuple[enum.StrEnum, ...]:
-        """Every status, in documented order."""
-        return self.lifecycle.statuses
-
-    @property
-    def initial(self) -> enum.StrEnum:
-        """The status a job starts in."""
-        return self.lifecycle.status(self.lifecycle.initial)
-
-    @property
-    def terminal(self) -> tuple[enum.StrEnum, ...]:
-        """Terminal statuses, in documented order."""
-        return tuple(s for s in self.states if s in self.lifecycle.terminal)
-
-    def kind(self, state: enum.StrEnum) -> str:
-        """The style class of *state*: terminal, attention, active or ``""``.
-
-        A state in several sets gets the first of that list (terminal wins).
-        """
-        for kind, members in (
-            ("terminal", self.lifecycle.terminal),
-            ("attention", self.lifecycle.attention),
-            ("active", self.lifecycle.active),
-        ):
-            if state in members:
-                return kind
-        return ""
-
-
-def graph_of(lifecycle: Lifecycle | None = None, job: Job | None = None) -> DiagramGraph:
-    """Build the graph model of *lifecycle*, with *job*'s path when a job is given.
-
-    Args:
-        lifecycle: The lifecycle to draw; defaults to the job's lifecycle, else
-            :data:`~jobfsm.lifecycle.DEFAULT_LIFECYCLE`.
-        job: A job whose current status and history are highlighted.
-
-    Raises:
-        ValueError: *job* follows a different lifecycle than *lifecycle*.
-    """
-    if lifecycle is None:
-        lifecycle = job.lifecycle if job is not None else DEFAULT_LIFECYCLE
-    elif job is not None and job.lifecycle != lifecycle:
-        raise ValueError(
-            f"job {job.name!r} follows lifecycle {job.lifecycle.name!r}, "
-            f"not {lifecycle.name!r}; pass lifecycle=None to draw the job's own"
-        )
-    steps: dict[tuple[str, str], list[int]] = {}
-    visited: set[enum.StrEnum] = set()
-    current = None
-    title = f"{lifecycle.name} lifecycle"
-    if job is not None:
-        current = lifecycle.status(job.status)
-        visited.add(lifecycle.status(lifecycle.initial))
-        visited.add(current)
-        for number, entry in enumerate(job.history, start=1):
-            steps.setdefault((entry.from_, entry.to), []).append(number)
-            visited.update((lifecycle.status(entry.from_), lifecycle.status(entry.to)))
-        title = f"{lifecycle.name}: job {job.name or '(unnamed)'} is {current}"
-    merged: dict[tuple[enum.StrEnum, enum.StrEnum], list[str]] = {}
-    for edge in lifecycle.edges:
-        events = merged.setdefault((edge.source, edge.dest), [])
-        if edge.event not in events:
-            events.append(edge.event)
-    edges = tuple(
-        DiagramEdge(source, dest, tuple(events), tuple(steps.get((source, dest), ())))
-        for (source, dest), events in merged.items()
-    )
-    return DiagramGraph(title, lifecycle, edges, current, frozenset(visited))
-
-
-# -- Mermaid ---------------------------------------------------------------------
-
-_MERMAID_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-# Words the stateDiagram grammar reads as keywords; such states get a safe id.
-_MERMAID_KEYWORDS = frozenset(
-    {"as", "class", "classdef", "click", "default", "direction", "end", "hide", "note"}
-    | {"scale", "state", "style"}
-)
-
-# Fill / stroke / text colours; chosen to stay readable in light and dark themes.
-_STYLES: Final = {
-    "terminal": ("#e8e8e8", "#555555", "#111111"),
-    "attention": ("#ffe6b3", "#b36b00", "#111111"),
-    "active": ("#dcebff", "#2f6db5", "#111111"),
-    "visited": ("#d9f2d9", "#2e7d32", "#111111"),
-    "current": ("#2e7d32", "#1b4d1e", "#ffffff"),
-}
-_PATH_COLOUR: Final = "#2e7d32"
-
-
-def _mermaid_ids(states: Sequence[enum.StrEnum]) -> dict[enum.StrEnum, str]:
-    """A Mermaid id per state: its name when that is a plain word, else ``state_N``."""
-    taken = {str(s) for s in states}
-    ids: dict[enum.StrEnum, str] = {}
-    for index, state in enumerate(states):
-        name = str(state)
-        if _MERMAID_ID.match(name) and name.lower() not in _MERMAID_KEYWORDS:
-            ids[state] = name
-            continue
-        alias = f"state_{index}"
-        while alias in taken:  # a lifecycle may itself name a state "state_3"
-            alias += "_"
-        taken.add(alias)
-        ids[state] = alias
-    return ids
-
-
-def _classes(graph: DiagramGraph) -> dict[str, list[enum.StrEnum]]:
-    """Style class -> its states; a job's path overrides the lifecycle kinds."""
-    classes: dict[str, list[enum.StrEnum]] = {kind: [] for kind in _STYLES}
-    for state in graph.states:
-        if state == graph.current:
-            kind = "current"
-        elif state in graph.visited:
-            kind = "visited"
-        else:
-            kind = graph.kind(state)
-        if kind:
-            classes[kind].append(state)
-    return {kind: states for kind, states in classes.items() if states}
-
-
-def to_mermaid(lifecycle: Lifecycle | None = None, job: Job | None = None) -> str:
+def to_mermaid(
+    lifecycle: Lifecycle | None = None, job: Job | None = None, *, full: bool = False
+) -> str:
     """Return a Mermaid ``stateDiagram-v2`` of *lifecycle* (GitHub renders it).
 
-    The text starts with a YAML front matter holding the title, then
+    By default this is the grouped view of
+    :func:`jobfsm.diagram_compound.grouped_mermaid`. With ``full=True`` the
+    text starts with a YAML front matter holding the title, then
     ``[*] --> <initial>``, one arrow per ``(source, dest)`` pair labelled with
     its events, ``<terminal> --> [*]`` for each terminal status, and
     ``classDef``/``class`` lines styling terminal, active and attention
@@ -236,10 +77,16 @@ def to_mermaid(lifecycle: Lifecycle | None = None, job: Job | None = None) -> st
         lifecycle: The lifecycle to draw; defaults to the job's lifecycle, else
             :data:`~jobfsm.lifecycle.DEFAULT_LIFECYCLE`.
         job: A job whose path and status are highlighted.
+        full: Draw one arrow per ``(source, dest)`` pair instead of the grouped view.
 
     Raises:
         ValueError: *job* follows a different lifecycle than *lifecycle*.
+
+    .. versionchanged:: 0.2 the grouped view is the default; ``full=True`` keeps
+       the previous one.
     """
+    if not full:
+        return diagram_compound.grouped_mermaid(lifecycle, job)
     graph = graph_of(lifecycle, job)
     ids = _mermaid_ids(graph.states)
     front = yaml.safe_dump({"title": graph.title}, allow_unicode=True, width=10_000)
@@ -266,34 +113,14 @@ def to_mermaid(lifecycle: Lifecycle | None = None, job: Job | None = None) -> st
     return "\n".join(lines) + "\n"
 
 
-# -- Graphviz DOT ----------------------------------------------------------------
-
-
-def _dot_quote(text: str) -> str:
-    # DOT strings interpret backslash escapes (\n, \l, \N) in labels; keep text literal.
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _dot_attrs(values: dict[str, str]) -> str:
-    return ", ".join(f"{key}={_dot_quote(value)}" for key, value in values.items())
-
-
-_DOT_GRAPH: Final = {"labelloc": "t", "fontname": "Helvetica", "rankdir": "TB"}
-_DOT_NODE: Final = {
-    "shape": "box",
-    "style": "rounded,filled",
-    "fontname": "Helvetica",
-    "fillcolor": "#ffffff",
-    "color": "#555555",
-}
-_DOT_EDGE: Final = {"fontname": "Helvetica", "fontsize": "10", "color": "#555555"}
-_DOT_START: Final = {"shape": "point", "width": "0.2", "label": "", "class": "start"}
-
-
-def to_dot(lifecycle: Lifecycle | None = None, job: Job | None = None) -> str:
+def to_dot(
+    lifecycle: Lifecycle | None = None, job: Job | None = None, *, full: bool = False
+) -> str:
     """Return a Graphviz ``digraph`` of *lifecycle*.
 
-    A point node marks the start, terminal statuses are double circles, one
+    By default this is the grouped view of
+    :func:`jobfsm.diagram_compound.grouped_dot`. With ``full=True``, a point
+    node marks the start, terminal statuses are double circles, one
     edge per ``(source, dest)`` pair carries its events, and each status has a
     ``class`` attribute (``state`` plus its kind) that Graphviz copies into SVG
     for CSS. With *job*, the edges it took are thick and numbered, the
@@ -303,10 +130,13 @@ def to_dot(lifecycle: Lifecycle | None = None, job: Job | None = None) -> str:
         lifecycle: The lifecycle to draw; defaults to the job's lifecycle, else
             :data:`~jobfsm.lifecycle.DEFAULT_LIFECYCLE`.
         job: A job whose path and status are highlighted.
+        full: Draw one edge per ``(source, dest)`` pair instead of the grouped view.
 
     Raises:
         ValueError: *job* follows a different lifecycle than *lifecycle*.
     """
+    if not full:
+        return diagram_compound.grouped_dot(lifecycle, job)
     graph = graph_of(lifecycle, job)
     start = "__start__"
     while start in graph.states:  # a lifecycle may use any spelling
@@ -347,7 +177,13 @@ def to_dot(lifecycle: Lifecycle | None = None, job: Job | None = None) -> str:
 # -- rendering -------------------------------------------------------------------
 
 
-def render(fmt: str = "svg", lifecycle: Lifecycle | None = None, job: Job | None = None) -> bytes:
+def render(
+    fmt: str = "svg",
+    lifecycle: Lifecycle | None = None,
+    job: Job | None = None,
+    *,
+    full: bool = False,
+) -> bytes:
     """Return the diagram of *lifecycle* (or *job*) in *fmt* as bytes.
 
     ``mermaid`` and ``dot`` are the UTF-8 text of :func:`to_mermaid` and
@@ -359,6 +195,7 @@ def render(fmt: str = "svg", lifecycle: Lifecycle | None = None, job: Job | None
         lifecycle: The lifecycle to draw; defaults to the job's lifecycle, else
             :data:`~jobfsm.lifecycle.DEFAULT_LIFECYCLE`.
         job: A job whose path and status are highlighted.
+        full: One arrow per ``(source, dest)`` pair instead of the grouped view.
 
     Raises:
         DiagramFormatError: *fmt* is not one of :data:`DIAGRAM_FORMATS`.
@@ -370,25 +207,8 @@ def render(fmt: str = "svg", lifecycle: Lifecycle | None = None, job: Job | None
     if fmt not in DIAGRAM_FORMATS:
         raise DiagramFormatError(fmt, DIAGRAM_FORMATS)
     if fmt == "mermaid":
-        return to_mermaid(lifecycle, job).encode()
-    source = to_dot(lifecycle, job)
+        return to_mermaid(lifecycle, job, full=full).encode()
+    source = to_dot(lifecycle, job, full=full)
     if fmt == "dot":
         return source.encode()
-    executable = shutil.which(_DOT_EXECUTABLE)
-    if executable is None:
-        raise GraphvizNotFoundError(_DOT_EXECUTABLE, fmt)
-    try:
-        done = subprocess.run(
-            [executable, f"-T{fmt}"],
-            input=source.encode(),
-            capture_output=True,
-            timeout=_DOT_TIMEOUT_SECONDS,
-            check=False,
-        )
-    except FileNotFoundError:  # removed between which() and run()
-        raise GraphvizNotFoundError(_DOT_EXECUTABLE, fmt)
-    except subprocess.TimeoutExpired as exc:
-        raise DiagramRenderError(fmt, None, (exc.stderr or b"").decode(errors="replace"))
-    if done.returncode != 0 or not done.stdout:
-        raise DiagramRenderError(fmt, done.returncode, done.stderr.decode(errors="replace"))
-    return done.stdout
+    return run_graphviz(source, fmt)

@@ -6,6 +6,8 @@ working for code that does not know about jobfsm::
 
     JobFSMError(Exception)
     ├── LifecycleDefinitionError(ValueError)   a lifecycle value is inconsistent
+    │   └── LifecycleFileError                 a lifecycle file cannot be loaded (file:line)
+    ├── UnknownProfileError(ValueError)        neither a built-in profile nor a file
     ├── UnknownStatusError(ValueError)         a status name the lifecycle lacks
     ├── UnknownEventError(ValueError)          an event name the lifecycle lacks
     ├── UnknownJobTypeError(ValueError)        a job type Azure ML does not define
@@ -31,6 +33,7 @@ working for code that does not know about jobfsm::
     ├── StreamNotWritableError(io.UnsupportedOperation)  dump to a read-only stream
     ├── JobDumpError(ValueError)               a value that cannot be written as YAML
     ├── EventLogError(ValueError)              an event log that cannot be read at all
+    ├── MissingExtraError(ImportError)         an optional feature whose extra is not installed
     ├── GraphvizNotFoundError(FileNotFoundError) SVG/PNG asked, no `dot` on PATH
     ├── DiagramFormatError(ValueError)         a diagram format jobfsm cannot draw
     └── DiagramRenderError(RuntimeError)       Graphviz ran but failed
@@ -67,6 +70,8 @@ __all__ = [
     "JobRunError",
     "JobStoreError",
     "LifecycleDefinitionError",
+    "LifecycleFileError",
+    "MissingExtraError",
     "NoWorkingDirectoryError",
     "ReadOnlyAttributeError",
     "StreamNotWritableError",
@@ -74,6 +79,7 @@ __all__ = [
     "TransitionIdReusedError",
     "UnknownEventError",
     "UnknownJobTypeError",
+    "UnknownProfileError",
     "UnknownStatusError",
     "UnreachableStatusError",
     "UnsafeTagError",
@@ -113,15 +119,51 @@ class JobFSMError(Exception):
 
 
 class LifecycleDefinitionError(JobFSMError, ValueError):
-    """A lifecycle definition breaks one or more rules; ``problems`` lists them all."""
+    """A lifecycle definition breaks one or more rules; ``problems`` lists them all.
 
-    def __init__(self, name: str, problems: Sequence[str]) -> None:
+    ``edges`` holds the ``(source, event, dest)`` edges that a status mapping
+    (``maps_to``) sends to a pair its target lifecycle does not allow.
+    """
+
+    def __init__(
+        self, name: str, problems: Sequence[str], *, edges: Sequence[tuple[str, str, str]] = ()
+    ) -> None:
         self.name = name
         self.problems = tuple(problems)
+        self.edges = tuple(edges)
         lines = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(
             f"lifecycle {name!r} is not valid ({len(self.problems)} problem(s)):\n{lines}"
         )
+
+
+class LifecycleFileError(LifecycleDefinitionError):
+    """A lifecycle file that cannot be loaded: every problem found, each with its line.
+
+    ``file`` names the file; ``lines`` gives the 1-based line of each entry
+    of ``problems`` (``None`` where the problem has no single place).
+    """
+
+    def __init__(
+        self,
+        file: str | None,
+        problems: Sequence[tuple[int | None, str]],
+        *,
+        name: str | None = None,
+        edges: Sequence[tuple[str, str, str]] = (),
+    ) -> None:
+        self.file = file
+        self.lines = tuple(line for line, _ in problems)
+        where = file or "<stream>"
+        texts = [
+            f"{where}:{line}: {text}" if line else f"{where}: {text}" for line, text in problems
+        ]
+        JobFSMError.__init__(self)
+        self.name = name or where
+        self.problems = tuple(texts)
+        self.edges = tuple(edges)
+        lines = "\n".join(f"  - {t}" for t in texts)
+        self.args = (f"lifecycle file {where} is not valid ({len(texts)} problem(s)):\n{lines}",)
 
 
 class UnknownStatusError(JobFSMError, ValueError):
@@ -135,6 +177,20 @@ class UnknownStatusError(JobFSMError, ValueError):
         prefix = f"{where}: " if where else ""
         super().__init__(
             f"{prefix}unknown status {status!r}{hint} (known statuses: {_quoted(self.known)})"
+        )
+
+
+class UnknownProfileError(JobFSMError, ValueError):
+    """A lifecycle name that is neither a built-in profile nor an existing file."""
+
+    def __init__(self, name: str, known: Sequence[str]) -> None:
+        self.name = name
+        self.known = tuple(known)
+        self.suggestion = closest(name, self.known)
+        hint = f"; did you mean {self.suggestion!r}?" if self.suggestion else ""
+        super().__init__(
+            f"no lifecycle named {name!r}{hint} (built-in profiles: {_quoted(self.known)}; "
+            "or give the path of a lifecycle file)"
         )
 
 
@@ -493,6 +549,23 @@ class EventLogError(JobFSMError, ValueError):
         self.line = line
         self.reason = message
         super().__init__(f"{_location(source, line)}: {message}")
+
+
+class MissingExtraError(JobFSMError, ImportError):
+    """An optional feature needs a package that is not installed.
+
+    ``module`` is the missing import, ``extra`` the jobfsm extra that installs
+    it and ``feature`` what it is needed for.
+    """
+
+    def __init__(self, module: str, extra: str, feature: str) -> None:
+        self.module = module
+        self.extra = extra
+        self.feature = feature
+        super().__init__(
+            f"{feature} needs {module}, which is not installed: pip install 'jobfsm[{extra}]'",
+            name=module,
+        )
 
 
 # -- diagram errors (jobfsm.diagrams) ----------------------------------------------

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import enum
-import inspect
 import os
 import re
 import shlex
@@ -184,8 +183,6 @@ class LocalExecutor:
         self.on_status = on_status
         self._cancel = threading.Event()
         self._next_beat = 0.0
-        # Whether the store records a reason and a source with each event.
-        self._rich = "reason" in inspect.signature(store.fire).parameters
 
     def cancel(self) -> None:
         """Ask the run in progress to stop (safe from a signal handler or another thread).
@@ -383,23 +380,20 @@ class LocalExecutor:
         status = self._fire(name, event, reason=reason)
         return RunResult(name, status, returncode, dict(logs), reason)
 
-    def _store_fire(self, name: str, event: str, reason: str | None) -> Any:
-        if self._rich:
-            return self.store.fire(name, event, reason=reason, source=SOURCE)
-        return self.store.fire(name, event)
+    def _store_fire(self, name: str, event: str, reason: str | None) -> enum.StrEnum:
+        return self.store.fire(name, event, reason=reason, source=SOURCE).status
 
     def _fire(self, name: str, event: str, *, reason: str | None = None) -> enum.StrEnum:
         try:
-            done = self._store_fire(name, event, reason)
+            status = self._store_fire(name, event, reason)
         except IllegalTransitionError:
             # A heartbeat monitor may have given the job up (NotResponding) while
             # it waited for a slot or ran; it is plainly alive: resume, then retry.
-            held = self.store.get(name).status
+            held = self.store.status(name)
             if "resume" not in self.store.lifecycle.table[held]:
                 raise
             self._store_fire(name, "resume", "the executor is alive")
-            done = self._store_fire(name, event, reason)
-        status: enum.StrEnum = getattr(done, "status", done)  # a status, or what a write did
+            status = self._store_fire(name, event, reason)
         if self.on_status is not None:
             self.on_status(name, status)
         return status

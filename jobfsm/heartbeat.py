@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from jobfsm.errors import IllegalTransitionError, JobNotFoundError
+from jobfsm.errors import IllegalTransitionError, JobNotFoundError, TimeWentBackwardsError
 from jobfsm.job import Job
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Lifecycle
 from jobfsm.store import JobStore
@@ -159,60 +159,43 @@ class MemoryJobs:
 
 
 class StoreJobs:
-    """Jobs in a :class:`~jobfsm.store.JobStore`.
+    """Jobs in a :class:`~jobfsm.store.JobStore`, their beats kept in its ``heartbeat_at``.
 
-    Beats are written to the store (``store.beat``) when it keeps them, so
-    every scheduler sharing the database sees them; with a store that does
-    not, they are kept in this process.
+    Beats are written to the store (``store.beat``), so every process sharing
+    the database sees them: a monitor in one process notices an executor in
+    another that stopped beating.
     """
 
     def __init__(self, store: JobStore) -> None:
         self.store = store
         self.lifecycle = store.lifecycle
-        self._durable = callable(getattr(store, "beat", None))
-        self._beats: dict[str, datetime] = {}
-        self._lock = threading.Lock()
 
     def beat(self, name: str, at: datetime) -> None:
-        if self._durable:
-            self.store.beat(name, at=at)
-            return
-        self.store.version(name)  # raises JobNotFoundError for an unknown job
-        with self._lock:
-            if name not in self._beats or at > self._beats[name]:
-                self._beats[name] = at
+        self.store.beat(name, at=at)
 
     def status(self, name: str) -> enum.StrEnum:
-        return self.store.get(name).status
+        return self.store.status(name)
 
     def silent(self, before: datetime) -> list[tuple[str, datetime | None]]:
-        active = self.lifecycle.active
-        if self._durable:
-            rows = self.store.jobs(heartbeat_before=before)
-            return [(row.name, row.heartbeat_at) for row in rows if row.status in active]
-        out: list[tuple[str, datetime | None]] = []
-        with self._lock:
-            for status in self.lifecycle.statuses:
-                if status not in active:
-                    continue
-                for name in self.store.names(status=status):
-                    last = self._beats.get(name)
-                    if last is None or last < before:
-                        out.append((name, last))
-        return out
+        # One indexed query per active status: terminal jobs (most of a store,
+        # and never beating) are not read at all.
+        return [
+            (row.name, row.heartbeat_at)
+            for status in self.lifecycle.statuses
+            if status in self.lifecycle.active
+            for row in self.store.jobs(status=status, heartbeat_before=before)
+        ]
 
     def fire(self, name: str, event: str, *, at: datetime, reason: str) -> None:
-        if self._durable:
-            self.store.fire(name, event, at=at, reason=reason, source=SOURCE)
-        else:
-            self.store.fire(name, event)
+        self.store.fire(name, event, at=at, reason=reason, source=SOURCE)
 
 
 class HeartbeatMonitor:
     """Fires ``lose_heartbeat`` at jobs that stopped beating, ``resume`` when they beat again.
 
     Args:
-        jobs: What to watch: a :class:`~jobfsm.store.JobStore`, any
+        jobs: What to watch: a :class:`~jobfsm.store.JobStore` (beats are kept
+            in the database, shared by every process using it), any
             :class:`WatchedJobs`, or nothing for in-memory jobs added with
             :meth:`watch`.
         timeout: How long an active job may stay silent (seconds or a ``timedelta``).
@@ -273,6 +256,8 @@ class HeartbeatMonitor:
     def beat(self, name: str, at: datetime | None = None) -> enum.StrEnum | None:
         """Record a heartbeat of *name*; a job that is NotResponding is resumed.
 
+        A beat stamped before the job was given up (a late one) resumes nothing.
+
         Returns:
             The status the job was resumed to, or ``None`` when it needed no resume.
 
@@ -289,6 +274,8 @@ class HeartbeatMonitor:
             self.jobs.fire(name, self.resume_event, at=when, reason="a heartbeat arrived")
         except IllegalTransitionError:
             return None  # moved on meanwhile (resumed by another beat, canceled, ...)
+        except TimeWentBackwardsError:
+            return None  # a late beat, sent before the job was given up: no sign of life since
         return self.jobs.status(name)
 
     def check(self, now: datetime | None = None) -> tuple[str, ...]:
@@ -316,8 +303,10 @@ class HeartbeatMonitor:
                         at=now,
                         reason=f"no heartbeat for {self.timeout} (last: {last.isoformat()})",
                     )
-                except (IllegalTransitionError, JobNotFoundError):
-                    continue  # moved on or removed since the query
+                except (IllegalTransitionError, JobNotFoundError, TimeWentBackwardsError):
+                    # Moved on or removed since the query (a transition later than
+                    # `now` is a sign of life too).
+                    continue
                 lost.append(name)
             for name in list(self._first_seen):
                 if name not in seen:

@@ -131,6 +131,7 @@ _READ_ONLY_HINTS = {
     "studio_url": "it is derived from the Studio service or the id",
     "history": "it records applied events",
     "lifecycle": "a job keeps the lifecycle it was created with",
+    "mapped_status": "it follows status through the lifecycle's maps_to",
 }
 
 
@@ -251,6 +252,16 @@ class Job:
     def lifecycle(self) -> Lifecycle:
         """The lifecycle this job follows."""
         return self._engine.lifecycle
+
+    @_read_only
+    def mapped_status(self) -> enum.StrEnum | None:
+        """``status`` in the terms of the lifecycle's ``maps_to`` target (``None`` without one).
+
+        A job following the ``slurm`` profile in ``COMPLETING`` has the mapped
+        status ``Finalizing``, a member of Azure ML's :class:`JobStatus`.
+        """
+        mapping = self._engine.lifecycle.maps_to
+        return None if mapping is None else mapping(self._status)
 
     @_read_only
     def base_path(self) -> Path:
@@ -448,7 +459,9 @@ class Job:
         fails, the job is left as it was.
 
         Args:
-            status: The observed status (a member or its spelling).
+            status: The observed status (a member or its spelling, or one of
+                the lifecycle's aliases: the entries then record, as their
+                ``reason``, which alias was read).
             at: When the service reported it (aware, or naive UTC); recorded
                 on every applied entry. By default, now.
             source: Who reported it, recorded on every applied entry.
@@ -464,17 +477,22 @@ class Job:
         """
         with self._get_lock():
             engine = self._engine
+            reason = None
+            meant = engine.lifecycle.aliases.get(status) if isinstance(status, str) else None
+            if meant is not None:  # never silently: the entries say which alias was read
+                reason = f"observed {status!r}, an alias of {meant!r}"
+                status = meant
             steps = engine.lifecycle.observe_steps(self._status, status, job=self.name)
             if not steps:
                 return ()
-            when, _, _, origin = self._extra(at, False, None, source)
+            when, _, reason, origin = self._extra(at, False, reason, source)
             start, history = self._status, self._history
             size = len(history) if history else 0
             saved = self._apply_submit_defaults() if start is engine.initial else None
             last = len(steps) - 1
             try:
                 for index, (event, dest) in enumerate(steps):
-                    engine.fire(self, event, dest, (when, index < last, None, origin))
+                    engine.fire(self, event, dest, (when, index < last, reason, origin))
             except BaseException:
                 # Each fire undid its own step; undo the ones applied before it.
                 self._status = start

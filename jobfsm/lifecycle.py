@@ -9,12 +9,13 @@ edges. :data:`DEFAULT_LIFECYCLE` is the documented Azure ML run lifecycle.
 from __future__ import annotations
 
 import enum
+import os
 import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import IO, Any, NamedTuple
 
 import attrs
 
@@ -25,6 +26,7 @@ from jobfsm.errors import (
     UnknownStatusError,
     UnreachableStatusError,
 )
+from jobfsm.mapping import StatusMapping, mapping_problems
 
 __all__ = [
     "DEFAULT_LIFECYCLE",
@@ -114,6 +116,10 @@ def _frozen_map(values: Mapping[str, str]) -> Mapping[str, str]:
     return MappingProxyType({str(k): v for k, v in values.items()})
 
 
+def _same_items(a: Mapping[str, str], b: Mapping[str, str]) -> bool:
+    return dict(a) == dict(b)
+
+
 @attrs.frozen(eq=True, hash=True, cache_hash=True)
 class Lifecycle:
     """A checked, immutable lifecycle definition.
@@ -127,6 +133,11 @@ class Lifecycle:
         active: Statuses in which the remote side is working (drawn apart).
         attention: Statuses that need an operator's attention (drawn apart).
         descriptions: Meaning of each status, for the generated docs.
+        aliases: Other spellings of a status (``{"Finished": "Completed"}``);
+            validation accepts them and reports each one it read.
+        maps_to: Each status expressed in another lifecycle's terms; checked
+            here (see :mod:`jobfsm.mapping`).
+        sources: Where the definition comes from (documentation URLs).
 
     Raises:
         LifecycleDefinitionError: listing every problem found, at once.
@@ -142,11 +153,19 @@ class Lifecycle:
     descriptions: Mapping[str, str] = attrs.field(
         factory=dict, converter=_frozen_map, eq=False, hash=False
     )
+    # Equal lifecycles have equal hashes without the aliases (a mapping proxy
+    # cannot be hashed), so they take part in == only.
+    aliases: Mapping[str, str] = attrs.field(
+        factory=dict, converter=_frozen_map, eq=attrs.cmp_using(eq=_same_items), hash=False
+    )
+    maps_to: StatusMapping | None = None
+    sources: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple, eq=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
-        problems = self._problems()
+        bad_edges: list[tuple[str, str, str]] = []
+        problems = self._problems(bad_edges)
         if problems:
-            raise LifecycleDefinitionError(self.name, problems)
+            raise LifecycleDefinitionError(self.name, problems, edges=bad_edges)
 
     # A frozen value: copies are the value itself, and a pickle holds the
     # definition (rebuilt and checked on loading, so the status enum of a
@@ -170,12 +189,16 @@ class Lifecycle:
                 self.active,
                 self.attention,
                 dict(self.descriptions),
+                dict(self.aliases),
+                self.maps_to,
+                self.sources,
             ),
         )
 
     # -- definition checks -------------------------------------------------
 
-    def _problems(self) -> list[str]:
+    def _problems(self, bad_edges: list[tuple[str, str, str]]) -> list[str]:
+        """Every rule the definition breaks; mapping edges that break one go to *bad_edges*."""
         problems: list[str] = []
         if not isinstance(self.name, str):
             problems.append(f"name {self.name!r} must be a string")
@@ -220,7 +243,13 @@ class Lifecycle:
                 problems.append(f"description of {state!r}: not one of the states")
             elif not isinstance(text, str):
                 problems.append(f"description of {state!r} must be a string, got {text!r}")
+        for alias, status in self.aliases.items():
+            if alias in known:
+                problems.append(f"alias {alias!r} is already a state's own spelling")
+            elif not isinstance(status, str) or status not in known:
+                problems.append(f"alias {alias!r} -> {status!r}: not one of the states")
         event_seen: set[tuple[str, str, str]] = set()
+        edge_list: list[tuple[str, str, str]] = []  # in definition order, for messages
         for spec in self.events:
             if not isinstance(spec, EventSpec):
                 problems.append(f"event {spec!r} is not an EventSpec")
@@ -242,6 +271,7 @@ class Lifecycle:
                     if key in event_seen:
                         problems.append(f"edge {source} --{spec.name}--> {dest} is listed twice")
                     event_seen.add(key)
+                    edge_list.append(key)
         if problems:
             return problems  # graph checks need consistent names
         succ: dict[str, set[str]] = {s: set() for s in self.states}
@@ -254,6 +284,10 @@ class Lifecycle:
         for state in self.states:
             if state not in self.terminal and not (_closure_from(state, succ) & self.terminal):
                 problems.append(f"state {state!r} cannot reach any terminal state")
+        if self.maps_to is not None:
+            found, bad = mapping_problems(self.maps_to, self.states, self.terminal, edge_list)
+            problems += found
+            bad_edges += bad
         return problems
 
     # -- derived values ----------------------------------------------------
@@ -430,10 +464,14 @@ class Lifecycle:
         active: Iterable[str] = (),
         attention: Iterable[str] = (),
         descriptions: Mapping[str, str] | None = None,
+        aliases: Mapping[str, str] | None = None,
+        maps_to: StatusMapping | None = None,
     ) -> Lifecycle:
         """Return a new lifecycle with extra states and edges (checked again).
 
-        Events named like existing ones add edges to them.
+        Events named like existing ones add edges to them. Aliases and sources
+        are kept; ``maps_to`` is kept unless a new one is given (new states
+        need a mapping too).
         """
         return Lifecycle(
             name=name or f"{self.name} (extended)",
@@ -444,7 +482,39 @@ class Lifecycle:
             active=self.active | frozenset(active),
             attention=self.attention | frozenset(attention),
             descriptions={**self.descriptions, **(descriptions or {})},
+            aliases={**self.aliases, **(aliases or {})},
+            maps_to=maps_to if maps_to is not None else self.maps_to,
+            sources=self.sources,
         )
+
+    @classmethod
+    def from_file(cls, source: str | os.PathLike[str] | IO[str]) -> Lifecycle:
+        """Read a lifecycle file (YAML, or JSON) from a path or an open text stream.
+
+        The format is described in ``docs/lifecycles.md`` and by the JSON
+        Schema ``jobfsm/profiles/lifecycle.schema.json``.
+
+        Raises:
+            LifecycleFileError: listing every problem of the file, each with its line.
+            OSError: the file cannot be read.
+        """
+        from jobfsm.lifecycle_file import load_lifecycle
+
+        return load_lifecycle(source)
+
+    def to_file(self, dest: str | os.PathLike[str] | IO[str]) -> None:
+        """Write this lifecycle as a file that :meth:`from_file` reads back equal.
+
+        A path ending in ``.json`` gets JSON, anything else YAML. Like job
+        files, an existing file is never overwritten.
+
+        Raises:
+            JobFileExistsError: *dest* exists (a ``FileExistsError``).
+            ValueError: ``maps_to`` names a target that has no file name.
+        """
+        from jobfsm.lifecycle_file import dump_lifecycle
+
+        dump_lifecycle(self, dest)
 
 
 def _closure_from(start: str, succ: Mapping[str, Iterable[str]]) -> set[str]:

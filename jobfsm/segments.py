@@ -94,6 +94,7 @@ class Segment:
         violations: Violations found inside the segment, in line order.
         gaps: Statuses assumed skipped (observed mode with ``keep_gaps``).
         input_errors: Malformed lines, in line order.
+        aliases: Other spellings of statuses read, with their first use.
     """
 
     opens_log: bool
@@ -103,6 +104,9 @@ class Segment:
     violations: tuple[Violation, ...] = ()
     gaps: tuple[Gap, ...] = ()
     input_errors: tuple[MalformedEvent, ...] = ()
+    #: Other spellings of statuses read: ``(spelling, count, job, index, line)``
+    #: of each one's first use in the segment.
+    aliases: tuple[tuple[Any, ...], ...] = ()
 
 
 # Per job, while folding: [transition map of its last known status, index of
@@ -279,6 +283,7 @@ def fold(
         violations=tuple(judge.violations),
         gaps=tuple(judge.gaps or ()),
         input_errors=tuple(errors),
+        aliases=tuple((spelling, *use) for spelling, use in judge.aliases.items()),
     )
 
 
@@ -360,6 +365,17 @@ def merge(
             moved = [_shifted(g, offsets, lines) for g in segment.gaps] + (more or [])
             gaps += sorted(moved, key=lambda g: g.line or 0)
         errors += [attrs.evolve(e, line=_add(e.line, lines)) for e in segment.input_errors]
+        for spelling, count, job, index, line in segment.aliases:
+            use = judge.aliases.get(spelling)
+            if use is None:
+                judge.aliases[spelling] = [
+                    count,
+                    job,
+                    index + offsets.get(job, 0),
+                    _add(line, lines),
+                ]
+            else:
+                use[0] += count
         lines += segment.lines
         events += segment.events
     judge.violations = violations
@@ -372,6 +388,7 @@ def merge(
         gaps=tuple(gaps),
         jobs=len(states),
         events=events,
+        aliases=judge.alias_uses(),
     )
 
 

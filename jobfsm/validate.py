@@ -18,12 +18,22 @@ from typing import Any
 
 import attrs
 
-from jobfsm._judge import _SELF, Gap, Mode, Reason, Violation, _Judge
-from jobfsm.eventlog import EventLog, MalformedEvent
+from jobfsm._judge import _SELF, AliasUse, Gap, Mode, Reason, Violation, _Judge, before, time_value
+from jobfsm.columnar import arrow_events, is_columnar
+from jobfsm.eventlog import EventLog, MalformedEvent, job_text, malformed
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Lifecycle
 from jobfsm.segments import end, fold_states
 
-__all__ = ["Gap", "Mode", "Reason", "Report", "Violation", "validate_events", "validate_trace"]
+__all__ = [
+    "AliasUse",
+    "Gap",
+    "Mode",
+    "Reason",
+    "Report",
+    "Violation",
+    "validate_events",
+    "validate_trace",
+]
 
 
 @attrs.frozen
@@ -33,7 +43,8 @@ class Report:
     ``ok`` is true when there is neither a violation nor an input error.
     ``gaps`` lists, in observed mode, the statuses assumed skipped per pair
     (always for :func:`validate_trace`; for :func:`validate_events` only with
-    ``keep_gaps=True``, since they grow with the log).
+    ``keep_gaps=True``, since they grow with the log). ``aliases`` lists
+    the other spellings of statuses that were read (one entry per spelling).
     """
 
     mode: Mode
@@ -42,6 +53,7 @@ class Report:
     gaps: tuple[Gap, ...] = ()
     jobs: int = 0
     events: int = 0
+    aliases: tuple[AliasUse, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -49,24 +61,27 @@ class Report:
         return not self.violations and not self.input_errors
 
     def to_dict(self, *, lazy: bool = False) -> dict[str, Any]:
-        """The JSON report of ``jobfsm validate --format json``.
+        """The JSON report of ``jobfsm validate --format json`` (``aliases`` only when read).
 
-        With ``lazy=True`` the lists are sequences that make each entry's
-        dictionary when iterated (for ``json.JSONEncoder.iterencode`` with
-        an indent), so a large report is never held twice.
+        With ``lazy=True`` the violations are a sequence that makes each one's
+        dictionary when iterated (for ``json.JSONEncoder.iterencode`` with an
+        indent), so a large report is never held twice.
         """
         violations: list[Any] = (
             [v.to_dict() for v in self.violations]
             if not lazy
             else (_Mapped(self.violations, Violation.to_dict))
         )
-        return {
+        out = {
             "ok": self.ok,
             "jobs": self.jobs,
             "events": self.events,
             "violations": violations,
             "input_errors": [{"line": e.line, "message": e.message} for e in self.input_errors],
         }
+        if self.aliases:
+            out["aliases"] = [a.to_dict() for a in self.aliases]
+        return out
 
 
 class _Mapped(list):  # type: ignore[type-arg]
@@ -157,6 +172,7 @@ def validate_trace(
         gaps=tuple(judge.gaps or ()),
         jobs=1 if count else 0,
         events=count,
+        aliases=judge.alias_uses(),
     )
 
 
@@ -184,7 +200,9 @@ def validate_events(
     Args:
         events: Mappings, or ``(line, mapping)`` pairs such as an
             :class:`~jobfsm.eventlog.EventLog` yields (its malformed lines end up
-            in ``Report.input_errors``).
+            in ``Report.input_errors``); or a columnar log: an
+            :class:`~jobfsm.columnar.ArrowEventLog`, a ``pyarrow.Table`` or
+            ``RecordBatchReader``, whose row numbers stand for lines.
         mode: ``"strict"`` or ``"observed"``, as for :func:`validate_trace`.
         lifecycle: The lifecycle to check against.
         require_initial: Each job's first known status must be the initial one.
@@ -201,9 +219,13 @@ def validate_events(
 
     Raises:
         ValueError: *mode* is not one of the two modes.
-        EventLogError: an event log that cannot be read (not UTF-8 text).
+        EventLogError: an event log that cannot be read (not UTF-8 text, not Parquet).
+        MissingExtraError: a columnar log without pyarrow (``jobfsm[arrow]``).
     """
     judge = _Judge(lifecycle, mode, require_initial)
+    columnar = is_columnar(events)
+    if columnar:  # read only the columns looked at, a record batch at a time
+        events = arrow_events(events, (job_key, status_key, time_key), (job_key, status_key))
     if not keep_gaps:
         judge.gaps = None
     errors: list[MalformedEvent] = []
@@ -226,8 +248,8 @@ def validate_events(
     )
     if require_terminal:
         end(judge, states)
-    if isinstance(events, EventLog):
-        errors.extend(events.errors)
+    if isinstance(events, EventLog) or columnar:
+        errors.extend(events.errors)  # type: ignore[union-attr]
         errors.sort(key=lambda e: (e.line is None, e.line or 0))
     return Report(
         mode=mode,
@@ -236,6 +258,7 @@ def validate_events(
         gaps=tuple(judge.gaps or ()),
         jobs=len(states),
         events=count,
+        aliases=judge.alias_uses(),
     )
 
 
@@ -250,3 +273,10 @@ def _numbered(
             return rest  # type: ignore[return-value]
         return zip(itertools.repeat(None), rest)
     return iter(())
+
+
+# Older private names, still imported by other modules of the package.
+_job_text = job_text
+_malformed = malformed
+_time_value = time_value
+_before = before

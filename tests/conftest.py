@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -18,6 +19,15 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus" / "azureml-examples"
 REQUIRE_ALL = os.environ.get("JOBFSM_REQUIRE_ALL") == "1"
+
+# Spark in local mode (tests/test_spark.py, the docs' notebook example): bind to
+# the loopback interface, and let its Python workers run this interpreter with
+# this checkout first on their path, as the test process itself does.
+os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [str(REPO), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+)
 
 
 def needs(module: str, extra: str) -> ModuleType:
@@ -57,3 +67,21 @@ def corpus() -> Path:
     if not (CORPUS / "MANIFEST.tsv").is_file():
         pytest.skip(f"conformance corpus not found at {CORPUS}")
     return CORPUS
+
+
+def needs_program(*names: str, install: str) -> str:
+    """The path of the first of *names* found on ``PATH``, for a test of a feature needing it.
+
+    Skips the calling test when none is found, unless ``JOBFSM_REQUIRE_ALL=1``
+    (then it fails, naming *install*, the command that provides it).
+    """
+    import shutil
+
+    for name in names:
+        found = shutil.which(name)
+        if found:
+            return found
+    message = f"{' or '.join(names)} not found on PATH: {install}"
+    if REQUIRE_ALL:
+        pytest.fail(message)
+    pytest.skip(message)

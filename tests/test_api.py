@@ -7,6 +7,8 @@ import jobfsm
 PUBLIC = {
     # the lifecycle value
     "DEFAULT_LIFECYCLE", "Edge", "EventSpec", "JobStatus", "Lifecycle",
+    # lifecycles as files, service profiles, mappings
+    "StatusMapping", "resolve_lifecycle", "translate_report",
     # jobs
     "CommandJob", "GenericJob", "HistoryEntry", "Job", "JobService", "JobServiceType",
     "Observer", "PipelineJob", "SweepJob", "SystemData", "add_observer", "generate_name",
@@ -16,8 +18,9 @@ PUBLIC = {
     # persistence
     "Applied", "JobRow", "JobStore", "load_job",
     # validation
-    "EventLog", "Gap", "MalformedEvent", "Reason", "Report", "Violation", "read_csv",
+    "AliasUse", "EventLog", "Gap", "MalformedEvent", "Reason", "Report", "Violation", "read_csv",
     "read_jsonl", "validate_events", "validate_trace",
+    "ArrowEventLog", "read_arrow", "read_parquet",
     # diagrams
     "render", "to_dot", "to_mermaid",
     # errors
@@ -27,7 +30,8 @@ PUBLIC = {
     "JobFileError", "JobFileExistsError", "JobFileHistoryError", "JobFileStatusError",
     "JobFileStructureError", "JobFileSyntaxError", "JobNotFoundError", "JobRunError",
     "JobStoreError",
-    "LifecycleDefinitionError", "NoWorkingDirectoryError", "ReadOnlyAttributeError",
+    "LifecycleDefinitionError", "LifecycleFileError", "MissingExtraError",
+    "NoWorkingDirectoryError", "ReadOnlyAttributeError", "UnknownProfileError",
     "StreamNotWritableError", "TimeWentBackwardsError", "TransitionIdReusedError",
     "UnknownEventError", "UnknownJobTypeError", "UnknownStatusError", "UnreachableStatusError",
     "UnsafeTagError", "VersionConflictError",
@@ -78,3 +82,42 @@ def test_package_ships_type_information() -> None:
     from importlib.resources import files
 
     assert files("jobfsm").joinpath("py.typed").is_file()
+
+
+def test_picture_modules_are_pinned() -> None:
+    """The picture modules' public names (imported from their modules, not the package)."""
+    from jobfsm import diagram_compound, diagram_groups, processmap, quantiles, stats, timeline
+
+    assert set(diagram_groups.__all__) == {
+        "MIN_SAVED_ARROWS", "Group", "GroupedArrow", "GroupedView", "grouped_view"
+    }  # fmt: skip
+    assert set(diagram_compound.__all__) == {
+        "LEGEND", "grouped_dot", "grouped_mermaid", "step_label"
+    }  # fmt: skip
+    assert set(processmap.__all__) == {
+        "MapEdge", "ProcessMap", "format_seconds", "process_map", "render", "to_dot", "to_mermaid"
+    }  # fmt: skip
+    assert set(stats.__all__) == {
+        "OpenJob", "Stats", "StatusStats", "TerminalStats", "stats_csv", "stats_text",
+        "time_in_status",
+    }  # fmt: skip
+    assert set(timeline.__all__) == {
+        "TIMELINE_FORMATS", "Bar", "render", "timelines", "to_dot", "to_gantt"
+    }  # fmt: skip
+    assert set(quantiles.__all__) == {
+        "DEFAULT_EXACT_LIMIT", "MIN_VALUE", "Durations", "QuantileSketch", "nearest_rank"
+    }  # fmt: skip
+    for module in (diagram_groups, diagram_compound, processmap, stats, timeline, quantiles):
+        for name in module.__all__:
+            assert getattr(module, name) is not None
+
+
+def test_optional_modules_are_pinned() -> None:
+    """The columnar reader and the Spark adapter keep their small public surfaces."""
+    from jobfsm import columnar
+
+    assert columnar.__all__ == ["ArrowEventLog", "read_arrow", "read_parquet"]
+    from tests.conftest import needs
+
+    spark = needs("jobfsm.spark", "spark")
+    assert spark.__all__ == ["DataFrameReport", "Summary", "validate_dataframe"]

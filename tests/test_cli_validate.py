@@ -319,7 +319,7 @@ CONSOLE = re.compile(r"```console\n(.*?)```", re.S)
 def documented_runs() -> list[tuple[str, str, str]]:
     """(document, command, printed output) for each `$ jobfsm validate` with output shown."""
     runs = []
-    for doc in ("README.md", "docs/validation.md"):
+    for doc in ("README.md", "docs/validation.md", "docs/scale.md"):
         for block in CONSOLE.findall((REPO / doc).read_text(encoding="utf-8")):
             lines = block.splitlines(keepends=True)
             if not lines or not lines[0].startswith("$ jobfsm validate") or len(lines) < 2:
@@ -329,9 +329,9 @@ def documented_runs() -> list[tuple[str, str, str]]:
 
 
 def test_docs_show_examples() -> None:
-    """The README and docs/validation.md show the validate examples with their output."""
+    """The README, docs/validation.md and docs/scale.md show validate examples with output."""
     docs = {doc for doc, _, _ in documented_runs()}
-    assert docs == {"README.md", "docs/validation.md"}
+    assert docs == {"README.md", "docs/validation.md", "docs/scale.md"}
     assert len(documented_runs()) >= 5
 
 

@@ -144,7 +144,7 @@ def dot_edges(graph: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
 
 def test_mermaid_has_every_edge_once_with_its_events() -> None:
     """Each (source, dest) pair of the lifecycle is one arrow labelled with its events."""
-    parsed = parse_mermaid(to_mermaid())
+    parsed = parse_mermaid(to_mermaid(full=True))
     found = [(s, d) for s, d, _ in parsed["edges"]]
     expected = expected_edges(DEFAULT_LIFECYCLE)
     assert len(expected) == 39
@@ -154,7 +154,7 @@ def test_mermaid_has_every_edge_once_with_its_events() -> None:
 
 def test_mermaid_marks_start_and_terminal_states() -> None:
     """One start arrow into the initial state, one end arrow out of each terminal state."""
-    parsed = parse_mermaid(to_mermaid())
+    parsed = parse_mermaid(to_mermaid(full=True))
     assert parsed["starts"] == [DEFAULT_LIFECYCLE.initial]
     assert sorted(parsed["ends"]) == sorted(DEFAULT_LIFECYCLE.terminal)
     assert len(parsed["ends"]) == 3
@@ -162,13 +162,13 @@ def test_mermaid_marks_start_and_terminal_states() -> None:
 
 def test_mermaid_front_matter_is_a_yaml_title() -> None:
     """The diagram starts with a YAML front matter mapping holding the title."""
-    parsed = parse_mermaid(to_mermaid())
+    parsed = parse_mermaid(to_mermaid(full=True))
     assert parsed["front"] == {"title": f"{DEFAULT_LIFECYCLE.name} lifecycle"}
 
 
 def test_mermaid_classes_follow_the_lifecycle_sets() -> None:
     """terminal / active / attention classes are defined and hold exactly those states."""
-    parsed = parse_mermaid(to_mermaid())
+    parsed = parse_mermaid(to_mermaid(full=True))
     lc = DEFAULT_LIFECYCLE
     assert parsed["classes"] == {
         "terminal": set(lc.terminal),
@@ -180,8 +180,8 @@ def test_mermaid_classes_follow_the_lifecycle_sets() -> None:
 
 def test_mermaid_is_deterministic_in_lifecycle_order() -> None:
     """Output is byte-identical across calls and arrows follow the lifecycle's edge order."""
-    first = to_mermaid()
-    assert first == to_mermaid(DEFAULT_LIFECYCLE)
+    first = to_mermaid(full=True)
+    assert first == to_mermaid(DEFAULT_LIFECYCLE, full=True)
     order = [(s, d) for s, d, _ in parse_mermaid(first)["edges"]]
     assert order == list(expected_edges(DEFAULT_LIFECYCLE))
 
@@ -191,17 +191,17 @@ def test_mermaid_is_deterministic_in_lifecycle_order() -> None:
 
 def test_dot_lists_every_edge_once() -> None:
     """The DOT text has one statement per (source, dest) pair, events joined in its label."""
-    text = to_dot()
+    text = to_dot(full=True)
     statements = re.findall(r'^    "([^"]+)" -> "([^"]+)" \[label="([^"]*)"', text, re.MULTILINE)
     assert {(s, d): label for s, d, label in statements} == expected_edges(DEFAULT_LIFECYCLE)
     assert len(statements) == 39
-    assert to_dot() == text
+    assert to_dot(full=True) == text
 
 
 @needs_dot
 def test_graphviz_reads_the_same_graph() -> None:
     """Graphviz accepts the DOT and finds the 39 edges, the start point and 3 double circles."""
-    graph = graphviz_json(to_dot())
+    graph = graphviz_json(to_dot(full=True))
     nodes = {obj["name"]: obj for obj in graph["objects"]}
     starts = [name for name, obj in nodes.items() if obj.get("shape") == "point"]
     assert len(starts) == 1
@@ -245,6 +245,8 @@ def test_text_formats_render_as_utf8() -> None:
     """render() of the text formats is the emitters' text, encoded."""
     assert render("mermaid") == to_mermaid().encode()
     assert render("dot") == to_dot().encode()
+    assert render("mermaid", full=True) == to_mermaid(full=True).encode()
+    assert render("dot", full=True) == to_dot(full=True).encode()
     assert DIAGRAM_FORMATS == ("mermaid", "dot", "svg", "png")
 
 
@@ -309,8 +311,8 @@ def test_failing_graphviz_raises_render_error(
 def test_job_mermaid_marks_status_and_path() -> None:
     """A job's Mermaid diagram numbers the arrows it took and marks its current status."""
     job = walk_job(["start", "prepare", "queue", "run", "lose_heartbeat", "resume"])
-    text = to_mermaid(job=job)
-    assert text != to_mermaid()
+    text = to_mermaid(job=job, full=True)
+    assert text != to_mermaid(full=True)
     parsed = parse_mermaid(text)
     assert parsed["classes"]["current"] == {"Running"}
     assert parsed["classes"]["visited"] == {
@@ -334,7 +336,8 @@ def test_job_mermaid_marks_status_and_path() -> None:
 def test_repeated_edges_list_every_step() -> None:
     """An edge taken twice carries both step numbers."""
     job = walk_job(["start", "lose_heartbeat", "resume", "lose_heartbeat", "resume"])
-    labels = {(s, d): label for s, d, label in parse_mermaid(to_mermaid(job=job))["edges"]}
+    parsed = parse_mermaid(to_mermaid(job=job, full=True))
+    labels = {(s, d): label for s, d, label in parsed["edges"]}
     assert labels[("Starting", "NotResponding")] == "lose_heartbeat (steps 2, 4)"
     assert labels[("NotResponding", "Starting")] == "resume (steps 3, 5)"
 
@@ -343,8 +346,8 @@ def test_repeated_edges_list_every_step() -> None:
 def test_job_dot_highlights_path_and_status() -> None:
     """In DOT, the job's edges are class 'path' and its status is class 'current'."""
     job = walk_job(["start", "prepare", "queue", "request_cancel", "cancel"])
-    text = to_dot(job=job)
-    assert text != to_dot()
+    text = to_dot(job=job, full=True)
+    assert text != to_dot(full=True)
     graph = graphviz_json(text)
     nodes = {obj["name"]: obj for obj in graph["objects"]}
     assert nodes["Canceled"]["class"] == "state current"
@@ -352,7 +355,7 @@ def test_job_dot_highlights_path_and_status() -> None:
     assert nodes["Queued"]["class"] == "state visited"
     path = {(t, h) for t, h, e in dot_edges(graph) if e.get("class") == "path"}
     assert path == {(str(h.from_), str(h.to)) for h in job.history}
-    assert render("svg", job=job).count(b'class="node state current"') == 1
+    assert render("svg", job=job, full=True).count(b'class="node state current"') == 1
 
 
 @settings(max_examples=30, deadline=None)
@@ -369,14 +372,14 @@ def test_job_path_is_the_history(walk: list[JobStatus]) -> None:
     steps = sorted((n, (str(e.source), str(e.dest))) for e in graph.edges for n in e.steps)
     assert [pair for _, pair in steps] == [(str(a), str(b)) for a, b in itertools.pairwise(walk)]
     assert graph.current == walk[-1]
-    assert parse_mermaid(to_mermaid(job=job))["classes"]["current"] == {str(walk[-1])}
+    assert parse_mermaid(to_mermaid(job=job, full=True))["classes"]["current"] == {str(walk[-1])}
 
 
 def test_job_of_another_lifecycle_is_refused() -> None:
     """Drawing a job against a lifecycle it does not follow raises ValueError."""
     job = walk_job(["start"], lifecycle=CUSTOM)
     with pytest.raises(ValueError, match="with hold"):
-        to_mermaid(DEFAULT_LIFECYCLE, job)
+        to_mermaid(DEFAULT_LIFECYCLE, job, full=True)
     # Without a lifecycle, the job's own is drawn.
     assert graph_of(job=job).lifecycle is CUSTOM
 
@@ -386,7 +389,7 @@ def test_job_of_another_lifecycle_is_refused() -> None:
 
 def test_custom_lifecycle_draws_its_extra_states_in_mermaid() -> None:
     """Extra states get safe Mermaid ids, and shared edges join their events."""
-    parsed = parse_mermaid(to_mermaid(CUSTOM))
+    parsed = parse_mermaid(to_mermaid(CUSTOM, full=True))
     labels = {(s, d): label for s, d, label in parsed["edges"]}
     assert labels == expected_edges(CUSTOM)
     assert labels[("Running", "On Hold")] == "hold"
@@ -398,14 +401,14 @@ def test_custom_lifecycle_draws_its_extra_states_in_mermaid() -> None:
 @needs_dot
 def test_custom_lifecycle_draws_its_extra_states_in_dot_and_svg() -> None:
     """Graphviz reads the custom lifecycle's DOT (quotes escaped) and draws the new states."""
-    graph = graphviz_json(to_dot(CUSTOM))
+    graph = graphviz_json(to_dot(CUSTOM, full=True))
     names = {obj["name"] for obj in graph["objects"]}
     assert {"On Hold", 'Wait "x"'} <= names
     labelled = {(t, h): e["label"] for t, h, e in dot_edges(graph) if t != "__start__"}
     assert labelled == expected_edges(CUSTOM)
     svg_texts = {
         t.text
-        for t in ET.fromstring(render("svg", CUSTOM)).iter("{http://www.w3.org/2000/svg}text")
+        for t in ET.fromstring(render("svg", CUSTOM, full=True)).iter("{http://www.w3.org/2000/svg}text")
     }
     assert {"On Hold", 'Wait "x"'} <= svg_texts
 
@@ -420,9 +423,9 @@ def test_paused_extension_from_the_docs_draws_itself() -> None:
             EventSpec("fail", "Paused", "Failed"),
         ],
     )
-    assert ("Running", "Paused", "pause") in parse_mermaid(to_mermaid(paused))["edges"]
-    assert '"Paused" -> "Running" [label="unpause"];' in to_dot(paused)
-    assert "Paused" not in to_mermaid()
+    assert ("Running", "Paused", "pause") in parse_mermaid(to_mermaid(paused, full=True))["edges"]
+    assert '"Paused" -> "Running" [label="unpause"];' in to_dot(paused, full=True)
+    assert "Paused" not in to_mermaid(full=True)
 
 
 # -- committed files -----------------------------------------------------------------
@@ -430,7 +433,7 @@ def test_paused_extension_from_the_docs_draws_itself() -> None:
 
 @pytest.mark.parametrize(("name", "fmt"), [("lifecycle.mmd", "mermaid"), ("lifecycle.dot", "dot")])
 def test_committed_diagrams_are_current(name: str, fmt: str) -> None:
-    """diagrams/lifecycle.{mmd,dot} equal a fresh generation from DEFAULT_LIFECYCLE."""
+    """diagrams/lifecycle.{mmd,dot} equal a fresh generation (the grouped view)."""
     committed = (REPO / "diagrams" / name).read_bytes()
     assert committed == render(fmt), (
         f"diagrams/{name} is out of date; regenerate with: "
@@ -455,7 +458,7 @@ def test_mermaid_ids_never_collide_with_state_names() -> None:
             EventSpec("fail", ["On Hold", "state_12", "end"], "Failed"),
         ],
     )
-    text = to_mermaid(tricky)
+    text = to_mermaid(tricky, full=True)
     assert '    state "On Hold" as state_12_\n' in text
     assert '    state "end" as state_14\n' in text
     parsed = parse_mermaid(text)
@@ -489,7 +492,7 @@ def test_a_scratch_lifecycle_with_awkward_names_draws_and_documents() -> None:
 
     job = walk_job(["go", "to_class", "idle", "wake"], SCRATCH)
     assert job.status == "class"
-    text = to_mermaid(SCRATCH, job)
+    text = to_mermaid(SCRATCH, job, full=True)
     parsed = parse_mermaid(text)
     drawn = {(s, d): label.split(" (step")[0] for s, d, label in parsed["edges"]}
     assert drawn == expected_edges(SCRATCH)
@@ -498,7 +501,7 @@ def test_a_scratch_lifecycle_with_awkward_names_draws_and_documents() -> None:
     assert parsed["starts"] == ["Not Started"]
     assert sorted(parsed["ends"]) == ["done", "end"]
     if shutil.which("dot"):
-        graph = graphviz_json(to_dot(SCRATCH, job))
+        graph = graphviz_json(to_dot(SCRATCH, job, full=True))
         drawn_dot = {(t, h) for t, h, _ in dot_edges(graph) if "__" not in t + h}
         assert drawn_dot == set(expected_edges(SCRATCH))
     table = lifecycle_markdown(SCRATCH)

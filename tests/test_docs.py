@@ -17,11 +17,14 @@ import pytest
 from jobfsm import DEFAULT_LIFECYCLE
 from jobfsm.diagrams import to_mermaid
 from jobfsm.docgen import lifecycle_markdown, refresh_markdown
+from tests.conftest import needs
 
 REPO = Path(__file__).resolve().parents[1]
 DOC_FILES = sorted([REPO / "README.md", *(REPO / "docs").glob("*.md")])
 PYTHON_BLOCK = re.compile(r"^```python[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
 REGENERATE = "python -m jobfsm.docgen docs/lifecycle.md README.md"
+# A block that starts with `# needs: MODULE (EXTRA)` runs only where MODULE imports.
+NEEDS = re.compile(r"# needs: ([\w.]+) \((\w+)\)\n")
 
 
 def _section(text: str, name: str) -> str:
@@ -62,6 +65,9 @@ def test_python_examples_run(path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     namespace: dict[str, object] = {"__name__": f"docs:{path.name}"}
     relative = path.relative_to(REPO).as_posix()
     for line, code in python_blocks(path):
+        optional = NEEDS.match(code)
+        if optional:  # an example of an optional feature: skipped (or failed in CI) without it
+            needs(optional.group(1), optional.group(2))
         # Pad with blank lines so tracebacks name the Markdown file and its real line.
         exec(compile("\n" * (line - 1) + code, relative, "exec"), namespace)
 
@@ -143,3 +149,67 @@ def test_generated_tables_escape_pipes_in_every_column() -> None:
         assert rows
         for row in rows:
             assert len(re.split(r"(?<!\\)\|", row)) == columns + 2, row
+
+
+def test_profile_sections_are_current_and_complete() -> None:
+    """docs/lifecycles.md has a current generated section for every built-in profile."""
+    from jobfsm.docgen import profile_markdown
+    from jobfsm.profiles import names
+
+    text = (REPO / "docs" / "lifecycles.md").read_text(encoding="utf-8")
+    for name in names():
+        assert _section(text, f"profile:{name}") == profile_markdown(name), (
+            f"docs/lifecycles.md section of {name!r} is out of date; regenerate with: "
+            "python -m jobfsm.docgen docs/lifecycles.md"
+        )
+    assert refresh_markdown(text) == text
+
+
+def test_log_pictures_in_the_docs_are_current(monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/diagrams.md's process map, stats and timeline sections equal a fresh generation."""
+    monkeypatch.chdir(REPO)
+    text = (REPO / "docs" / "diagrams.md").read_text(encoding="utf-8")
+    for name in ("processmap", "stats", "timeline"):
+        assert f"<!-- {name}:examples/" in text, name
+    assert refresh_markdown(text) == text, (
+        "docs/diagrams.md is out of date; regenerate with: python -m jobfsm.docgen docs/diagrams.md"
+    )
+
+
+def _svg_texts(svg: bytes) -> list[str]:
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(svg)
+    return sorted(t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text"))
+
+
+@pytest.mark.parametrize(
+    ("name", "command"),
+    [
+        ("lifecycle.svg", ["diagram"]),
+        ("lifecycle-full.svg", ["diagram", "--full"]),
+        ("processmap-polled.svg", ["diagram", "--log", "examples/events-polled.jsonl"]),
+        (
+            "timeline-clean.svg",
+            ["timeline", "examples/events-clean.jsonl"]
+            + [f"--job={j}" for j in ("calm_otter_4kx9q2lz7m", "brave_heron_8c2mw5rt0v",
+                                      "quiet_maple_z7d3k9q1xb", "sunny_comet_5hj2p8n4wf")],
+        ),
+    ],
+)  # fmt: skip
+def test_committed_svgs_show_what_a_fresh_drawing_shows(
+    name: str, command: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each SVG under diagrams/ has the texts of a fresh drawing (layout may vary by version)."""
+    from jobfsm.cli import main
+    from tests.conftest import needs_program
+
+    needs_program("dot", install="apt-get install graphviz")
+    monkeypatch.chdir(REPO)
+    fresh = tmp_path / name
+    assert main([*command, "-o", str(fresh)]) == 0
+    committed = (REPO / "diagrams" / name).read_bytes()
+    assert _svg_texts(committed) == _svg_texts(fresh.read_bytes()), (
+        f"diagrams/{name} is out of date; regenerate with: "
+        f"python -m jobfsm {' '.join(command)} -o diagrams/{name}"
+    )

