@@ -10,7 +10,9 @@ the records they carry), ``validate``, ``eventlog`` and ``columnar``
 ``spark`` (the same verdicts on Apache Spark, imported on its own),
 ``yamlio`` (job files), ``store`` (durable job stores: SQLite, PostgreSQL),
 ``diagrams`` and ``docgen`` (pictures and tables), ``cli`` (the command line)
-and ``errors`` (every exception).
+and ``errors`` (every exception). The testing kit,
+``jobfsm.testing`` (Hypothesis strategies and a model-based test), and its pytest
+plugin, ``jobfsm.pytest_plugin``, are imported only by those who use them.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
         JobNotFoundError,
         JobRunError,
         JobStoreError,
+        LifecycleAssertionError,
         LifecycleDefinitionError,
         LifecycleFileError,
         MissingExtraError,
@@ -119,6 +122,7 @@ _EXPORTS: dict[str, str] = {
     "JobNotFoundError": "jobfsm.errors",
     "JobRunError": "jobfsm.errors",
     "JobStoreError": "jobfsm.errors",
+    "LifecycleAssertionError": "jobfsm.errors",
     "LifecycleDefinitionError": "jobfsm.errors",
     "LifecycleFileError": "jobfsm.errors",
     "MissingExtraError": "jobfsm.errors",
@@ -214,6 +218,7 @@ __all__ = [
     "JobStore",
     "JobStoreError",
     "Lifecycle",
+    "LifecycleAssertionError",
     "LifecycleDefinitionError",
     "LifecycleFileError",
     "MalformedEvent",
@@ -259,7 +264,6 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
-
 
 # Names exported under another name than their module's.
 _RENAMED = {"resolve_lifecycle": "resolve"}

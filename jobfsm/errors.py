@@ -36,7 +36,9 @@ working for code that does not know about jobfsm::
     ├── MissingExtraError(ImportError)         an optional feature whose extra is not installed
     ├── GraphvizNotFoundError(FileNotFoundError) SVG/PNG asked, no `dot` on PATH
     ├── DiagramFormatError(ValueError)         a diagram format jobfsm cannot draw
-    └── DiagramRenderError(RuntimeError)       Graphviz ran but failed
+    ├── DiagramRenderError(RuntimeError)       Graphviz ran but failed
+    └── LifecycleAssertionError(AssertionError) a system or trace does not follow its
+                                               lifecycle (raised by jobfsm.testing)
 
 Each error keeps the values it talks about as attributes (``job``, ``from_``,
 ``event``, ``to``, ``allowed``, ...) so that a scheduler can react without
@@ -69,6 +71,7 @@ __all__ = [
     "JobNotFoundError",
     "JobRunError",
     "JobStoreError",
+    "LifecycleAssertionError",
     "LifecycleDefinitionError",
     "LifecycleFileError",
     "MissingExtraError",
@@ -612,3 +615,32 @@ class DiagramRenderError(JobFSMError, RuntimeError):
         status = "timed out" if returncode is None else f"exited with status {returncode}"
         detail = stderr.strip().splitlines()[0] if stderr.strip() else "no message"
         super().__init__(f"Graphviz dot {status} while rendering {fmt.upper()}: {detail}")
+
+
+class LifecycleAssertionError(JobFSMError, AssertionError):
+    """A system under test, or a trace, does not follow its lifecycle.
+
+    Raised by the testing kit (``jobfsm.testing``): ``assert_follows`` sets
+    ``report`` (the validator's :class:`~jobfsm.validate.Report`, or ``None``
+    for a refused event); a ``LifecycleModel`` sets ``event`` (the event fired),
+    ``from_`` (the status before it), ``expected`` (the status the lifecycle
+    leads to, ``None`` when it refuses the event) and ``actual`` (what the
+    system did: its status, or ``None`` when it refused).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        report: Any = None,
+        event: str | None = None,
+        from_: str | None = None,
+        expected: str | None = None,
+        actual: str | None = None,
+    ) -> None:
+        self.report = report
+        self.event = event
+        self.from_ = from_
+        self.expected = expected
+        self.actual = actual
+        super().__init__(message)

@@ -1,4 +1,9 @@
-"""Hypothesis strategies shared by the test modules."""
+"""Hypothesis strategies shared by the test modules.
+
+The lifecycle strategies are the public testing kit's (jobfsm.testing), so the
+suite exercises them as users do; only YAML-specific values and a helper
+live here.
+"""
 
 from __future__ import annotations
 
@@ -9,24 +14,18 @@ from typing import Any
 from hypothesis import strategies as st
 
 from jobfsm import DEFAULT_LIFECYCLE, JobStatus
+from jobfsm.testing import events, traces
+from jobfsm.testing import statuses as _statuses
 
-statuses = st.sampled_from(list(JobStatus))
-event_names = st.sampled_from(list(DEFAULT_LIFECYCLE.event_names))
+statuses = _statuses()
+event_names = events()
 
 
-@st.composite
-def walks(draw: st.DrawFn, max_steps: int = 30) -> list[JobStatus]:
-    """A legal walk through the default lifecycle from NotStarted (edge by edge)."""
-    lifecycle = DEFAULT_LIFECYCLE
-    status = lifecycle.status(lifecycle.initial)
-    walk = [status]
-    for _ in range(draw(st.integers(0, max_steps))):
-        nexts = sorted(lifecycle.successors[status], key=lifecycle.statuses.index)
-        if not nexts:
-            break
-        status = draw(st.sampled_from(nexts))
-        walk.append(status)
-    return walk
+def walks(max_steps: int = 30) -> st.SearchStrategy[list[JobStatus]]:
+    """A legal walk through the default lifecycle from NotStarted (edge by edge, no repeats)."""
+    return traces(mode="strict", max_steps=max_steps).map(
+        lambda trace: [status for status, _ in itertools.groupby(trace)]
+    )
 
 
 # -- YAML documents (tests/test_yamlio.py) -------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import jobfsm
 
 PUBLIC = {
@@ -30,8 +32,9 @@ PUBLIC = {
     "JobFileError", "JobFileExistsError", "JobFileHistoryError", "JobFileStatusError",
     "JobFileStructureError", "JobFileSyntaxError", "JobNotFoundError", "JobRunError",
     "JobStoreError",
-    "LifecycleDefinitionError", "LifecycleFileError", "MissingExtraError",
-    "NoWorkingDirectoryError", "ReadOnlyAttributeError", "UnknownProfileError",
+    "LifecycleAssertionError", "LifecycleDefinitionError", "LifecycleFileError",
+    "MissingExtraError", "NoWorkingDirectoryError", "ReadOnlyAttributeError",
+    "UnknownProfileError",
     "StreamNotWritableError", "TimeWentBackwardsError", "TransitionIdReusedError",
     "UnknownEventError", "UnknownJobTypeError", "UnknownStatusError", "UnreachableStatusError",
     "UnsafeTagError", "VersionConflictError",
@@ -82,6 +85,39 @@ def test_package_ships_type_information() -> None:
     from importlib.resources import files
 
     assert files("jobfsm").joinpath("py.typed").is_file()
+
+
+TESTING_KIT = {
+    "Adapter", "LifecycleModel", "LogText", "Planted", "Trace", "assert_follows", "event_logs",
+    "event_sequences", "events", "jobs", "lifecycles", "run_model", "statuses", "traces",
+}  # fmt: skip
+
+
+def test_testing_kit_names_are_pinned() -> None:
+    """jobfsm.testing.__all__ is exactly the documented kit, sorted and importable."""
+    import jobfsm.testing
+
+    assert set(jobfsm.testing.__all__) == TESTING_KIT
+    assert jobfsm.testing.__all__ == sorted(jobfsm.testing.__all__)
+    for name in jobfsm.testing.__all__:
+        assert getattr(jobfsm.testing, name) is not None
+
+
+def test_importing_jobfsm_does_not_import_the_testing_kit() -> None:
+    """The kit and its Hypothesis stay out of a plain ``import jobfsm``."""
+    import subprocess
+    import sys
+
+    kit = ("hypothesis", "jobfsm.testing", "jobfsm.pytest_plugin")
+    code = f"import sys, jobfsm; print(sorted(m for m in sys.modules if m.startswith({kit})))"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert done.stdout.strip() == "[]", done.stderr
 
 
 def test_picture_modules_are_pinned() -> None:
