@@ -67,10 +67,11 @@ CLOCK = time.process_time
 Subject = tuple[Callable[[], Any], Callable[[Any], object]]
 
 
-def _timed(setup: Callable[[], Any], run: Callable[[Any], object]) -> float:
+def _timed(setup: Callable[[], Any], run: Callable[[Any], object], gc_on: bool = False) -> float:
     state = setup()
     gc.collect()
-    gc.disable()
+    if not gc_on:
+        gc.disable()
     try:
         start = CLOCK()
         run(state)
@@ -98,7 +99,11 @@ class Comparison:
 
 
 def compare(
-    subjects: Mapping[str, Subject], *, per: int | Mapping[str, int], repeat: int
+    subjects: Mapping[str, Subject],
+    *,
+    per: int | Mapping[str, int],
+    repeat: int,
+    gc_on: bool = False,
 ) -> Comparison:
     """Time each subject ``repeat`` times, interleaved.
 
@@ -107,17 +112,19 @@ def compare(
         per: how many units (jobs, events) one ``run`` handles, for all
             subjects or by subject name.
         repeat: how many timed runs per subject (after one untimed warm-up each).
+        gc_on: leave the garbage collector on while timing (it costs what
+            the objects a subject allocates cost it).
 
     Returns:
         The samples, in seconds per unit.
     """
     for setup, run in subjects.values():
-        _timed(setup, run)  # warm-up: imports, caches, first allocations
+        _timed(setup, run, gc_on)  # warm-up: imports, caches, first allocations
     units = {name: per if isinstance(per, int) else per[name] for name in subjects}
     samples: dict[str, list[float]] = {name: [] for name in subjects}
     for _ in range(repeat):
         for name, (setup, run) in subjects.items():
-            samples[name].append(_timed(setup, run) / units[name])
+            samples[name].append(_timed(setup, run, gc_on) / units[name])
     return Comparison(samples)
 
 

@@ -11,7 +11,9 @@ judge records the violations (and gaps) it finds.
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import attrs
@@ -173,8 +175,17 @@ class _Tables:
         return tuple(sorted((members[s] for s in statuses), key=self.order.__getitem__))
 
 
+# Kinds of deferred checks, in the order one line's violations are recorded.
+FIRST_TIME, BACKWARDS, STATUS = 0, 1, 2
+
 _TABLES: dict[Lifecycle, _Tables] = {}
 _SELF = object()  # a key no status can equal
+#: The last known status of a job whose earlier events are in another segment
+#: of the log: not known yet (``None`` means "no status before", a new job).
+_UNKNOWN: Any = type("_Unknown", (), {"__repr__": lambda self: "<unknown>"})()
+#: The map of a job seen first in a segment that does not open the log: no
+#: status is a plain next step, so each one goes to the judge, which defers it.
+_UNKNOWN_MAP: dict[Any, Any] = {_SELF: _UNKNOWN}
 
 
 def _tables(lifecycle: Lifecycle) -> _Tables:
@@ -182,6 +193,54 @@ def _tables(lifecycle: Lifecycle) -> _Tables:
     if tables is None:
         tables = _TABLES[lifecycle] = _Tables(lifecycle)
     return tables
+
+
+# -- times -----------------------------------------------------------------------
+
+
+def time_value(value: object) -> float | datetime:
+    """A comparable time: seconds for numbers, an aware datetime for ISO-8601 text.
+
+    Raises:
+        ValueError: not a number, or a string that is neither a number nor ISO-8601.
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if text.isdigit():  # seconds, even when they read as a date (20240501)
+                raise ValueError(text)
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            pass
+        else:
+            return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError(
+                f"time {value!r} is neither a number of seconds nor an ISO-8601 date-time"
+            ) from None
+    elif isinstance(value, datetime):  # from a typed column (Arrow, Parquet, Spark)
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond the float range
+            raise ValueError(f"time {value!r} is not a finite number") from None
+    else:
+        raise ValueError(f"time {value!r} must be a number or an ISO-8601 string")
+    if not math.isfinite(number):
+        raise ValueError(f"time {value!r} is not a finite number")
+    return number
+
+
+def before(a: float | datetime, b: float | datetime) -> bool:
+    """Whether time *a* is strictly before time *b* (numbers are POSIX seconds)."""
+    if type(a) is type(b):
+        return a < b  # type: ignore[operator]
+    ta = a.timestamp() if isinstance(a, datetime) else a
+    tb = b.timestamp() if isinstance(b, datetime) else b
+    return ta < tb
 
 
 # -- judging one status that is not a plain next step -----------------------------
@@ -201,9 +260,31 @@ class _Judge:
         self.start_map = self.t.start(self.start)
         self.violations: list[Violation] = []
         self.gaps: list[Gap] | None = [] if self.observed else None
+        # Checks that need the job's state before this segment (see
+        # jobfsm.segments), by job, in the order met.
+        self.opening: dict[Any, list[tuple[Any, ...]]] = {}
+        #: Whether this judge folds a segment that does not open the log.
+        self.deferring = False
         self.aliases: dict[str, list[Any]] = {}  # spelling -> [count, job, index, line]
+        self._allowed: dict[str | None, tuple[enum.StrEnum, ...]] = {}
+        self._messages: dict[tuple[str, enum.StrEnum], str] = {}
+
+    def defer(self, job: object, item: tuple[Any, ...]) -> None:
+        """Keep a check that needs the job's state before this segment."""
+        items = self.opening.get(job)
+        if items is None:
+            items = self.opening[job] = []
+        items.append(item)
 
     def legal_after(self, prev: str | None) -> tuple[enum.StrEnum, ...]:
+        # One tuple per status, shared by its violations: a log full of
+        # violations keeps one small object per violation, not its own copies.
+        allowed = self._allowed.get(prev)
+        if allowed is None:
+            allowed = self._allowed[prev] = self._legal_after(prev)
+        return allowed
+
+    def _legal_after(self, prev: str | None) -> tuple[enum.StrEnum, ...]:
         t = self.t
         if prev is None:
             return t.sorted(self.start)
@@ -217,8 +298,13 @@ class _Judge:
         if member is None and to in t.aliases:
             member = self._alias(job, index, line, to)
             to = member.value
-            if to in (self.start if prev is None else t.direct[prev]):
+            if prev is not _UNKNOWN and to in (self.start if prev is None else t.direct[prev]):
                 return member  # an edge or a repeat, written another way
+        if prev is _UNKNOWN:
+            self.defer(job, (STATUS, index, line, to))
+            if member is None:
+                return prev  # type: ignore[no-any-return]  # still not known
+            return member
         if member is None:
             err = UnknownStatusError(to, t.lifecycle.states)
             hint = f"; did you mean {err.suggestion!r}?" if err.suggestion else ""
@@ -237,8 +323,15 @@ class _Judge:
                 self.gaps.append(Gap(_text(job), index, line, t.members[prev], member, skipped))
             return member
         self._add(job, index, line, prev, member, Reason.ILLEGAL_TRANSITION,
-                  self._illegal(prev, member), self.legal_after(prev))  # fmt: skip
+                  self._message(prev, member), self.legal_after(prev))  # fmt: skip
         return member
+
+    def _message(self, prev: str, to: enum.StrEnum) -> str:
+        """The message of an illegal pair, one string per pair shared by its violations."""
+        message = self._messages.get((prev, to))
+        if message is None:
+            message = self._messages[prev, to] = self._illegal(prev, to)
+        return message
 
     def _alias(self, job: object, index: int, line: int | None, spelling: str) -> enum.StrEnum:
         """Note one use of the alias *spelling*; return the status it stands for."""
@@ -292,6 +385,10 @@ class _Judge:
         self, job: object, index: int, line: int | None, prev: str | None, to: str,
         time: object, before: object, before_line: int | None,
     ) -> None:  # fmt: skip
+        if self.deferring:  # the message names a line: merge() words it, with lines counted
+            known = None if prev is _UNKNOWN else str(prev)
+            self.defer(job, (BACKWARDS, index, line, to, known, time, before, before_line))
+            return
         where = f" (line {before_line})" if before_line is not None else ""
         member = self.t.members.get(to, to)
         self._add(job, index, line, prev, member, Reason.TIME_WENT_BACKWARDS,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import stat
 import sys
 import time
 from collections.abc import Iterator
@@ -83,7 +84,25 @@ def add_commands(sub: Any) -> None:
         help="stop reading after N input errors (0: no limit)",
     )
     cli_lifecycles.add_lifecycle_option(validate, with_as=True)
+    validate.add_argument(
+        "--workers",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="processes reading a JSON Lines file (default: one per core for files of "
+        "32 MiB or more, else 1; stdin, CSV and Parquet are read by one)",
+    )
     validate.set_defaults(handler=_validate)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -110,7 +129,10 @@ def _validate(args: argparse.Namespace) -> int:
             # Opened once, here: a missing file fails before any output, and a
             # named pipe is not lost to a second open.
             binary = open(args.file, "rb")  # noqa: SIM115 - closed below
-            size = os.fstat(binary.fileno()).st_size
+            info = os.fstat(binary.fileno())
+            size = info.st_size
+            # Only a regular file is split between workers (a pipe cannot be reopened).
+            args.regular_file = stat.S_ISREG(info.st_mode)
         except OSError as exc:
             return _fail(f"{name}: cannot read: {exc.strerror or exc}")
     try:
@@ -150,6 +172,11 @@ def _validate_stream(
     log = EventLog(source, input_format, required=(args.job_key, args.status_key), name=name)
     show_progress = _stderr_is_tty() and (size is None or size >= _PROGRESS_MIN_BYTES)
     reading = _Reading(log, args, size if show_progress else None, where, show_progress)
+    if input_format == "jsonl" and getattr(args, "regular_file", False) and size is not None:
+        on_workers = _validate_on_workers(args, name, size, lifecycle)
+        if on_workers is not None:  # `log` was not read: the workers' report is the whole one
+            hints = _hints(args, input_format, where.head)
+            return _print_report(args, name, on_workers, reading, hints, lifecycle, as_target)
     try:
         report = validate_events(
             reading,
@@ -172,6 +199,40 @@ def _validate_stream(
             sys.stderr.flush()
     hints = _hints(args, input_format, where.head)
     return _print_report(args, name, report, reading, hints, lifecycle, as_target)
+
+
+def _validate_on_workers(
+    args: argparse.Namespace, name: str, size: int, lifecycle: Lifecycle
+) -> Report | None:
+    """The report of worker processes, or ``None`` when one process must read the file.
+
+    One process reads it when the workers met ``--max-errors`` input errors
+    (where one process stops reading then is its own affair) or read another
+    spelling of a status (counted per spelling, by one reader).
+    """
+    from jobfsm import _workers
+
+    workers = args.workers if args.workers is not None else _workers.default_workers(size)
+    if workers < 2:
+        return None
+    report: Report | None = _workers.validate_file(
+        args.file,
+        workers,
+        name=name,
+        mode=args.mode,
+        lifecycle=lifecycle,
+        require_initial=args.require_initial,
+        require_terminal=args.require_terminal,
+        job_key=args.job_key,
+        status_key=args.status_key,
+        time_key=args.time_key,
+        keep_gaps=args.format == "json",
+    )
+    if report is None or report.aliases:
+        return None
+    if args.max_errors and len(report.input_errors) >= args.max_errors:
+        return None
+    return report
 
 
 def _validate_columnar(args: argparse.Namespace, name: str) -> int:
@@ -299,20 +360,37 @@ class _Reading:
         self.stopped = False
 
     def __iter__(self) -> Iterator[tuple[int, Any]]:
+        return self._limited(iter(self.log))
+
+    def _validation_pairs(
+        self, job_key: str, status_key: str, time_key: str | None
+    ) -> tuple[Iterator[tuple[int, Any]], Any]:
+        """The log's pairs for validate_events (the fast reader's, where installed)."""
+        from jobfsm.eventlog import EventLog
+
+        if not isinstance(self.log, EventLog):
+            return iter(self), None
+        pairs, fast_type = self.log.pairs(job_key, status_key, time_key)
+        return self._limited(pairs), fast_type
+
+    def _limited(self, pairs: Iterator[tuple[int, Any]]) -> Iterator[tuple[int, Any]]:
         limit, keys = self.args.max_errors, (self.args.job_key, self.args.status_key)
         errors = self.log.errors
+        before = 0  # input errors on lines before the current one (a reader may run ahead)
         missing = 0  # rows without the job or status key: each is an input error
         started = time.monotonic()
-        for count, (line, row) in enumerate(self.log, 1):
+        for count, (line, row) in enumerate(pairs, 1):
+            while before < len(errors) and (errors[before].line or 0) < line:
+                before += 1
             if isinstance(row, dict) and (keys[0] not in row or keys[1] not in row):
                 missing += 1
-            if limit and len(errors) + missing > limit:
+            if limit and before + missing > limit:
                 self.stopped = True
                 return
             if self.progress and count % _PROGRESS_EVERY == 0:
                 _show_progress(count, time.monotonic() - started, self.where.offset(), self.size)
             yield line, row
-            if limit and len(errors) + missing >= limit:
+            if limit and before + missing >= limit:
                 self.stopped = True
                 return
 

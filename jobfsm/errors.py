@@ -49,7 +49,6 @@ parsing the message.
 
 from __future__ import annotations
 
-import difflib
 import errno
 import io
 from collections.abc import Iterable, Sequence
@@ -102,6 +101,8 @@ def closest(value: str, candidates: Iterable[str]) -> str | None:
     lowered = {c.lower(): c for c in pool}
     if value.lower() in lowered:
         return lowered[value.lower()]
+    import difflib  # only when a suggestion is needed: keeps the CLI's start-up short
+
     match = difflib.get_close_matches(value.lower(), list(lowered), n=1, cutoff=0.6)
     return lowered[match[0]] if match else None
 

@@ -9,11 +9,13 @@ UTF-8 text stops reading, with :class:`~jobfsm.errors.EventLogError`.
 
 from __future__ import annotations
 
-import csv
+import codecs
 import io
+import itertools
 import json
 import os
-from collections.abc import Iterator, Sequence
+import stat
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import IO, Any, Literal
 
 import attrs
@@ -60,6 +62,7 @@ class EventLog:
         *,
         required: Sequence[str] = (),
         name: str | None = None,
+        opens_file: bool = True,
     ) -> None:
         if format not in ("jsonl", "csv"):
             raise ValueError(f"format must be 'jsonl' or 'csv', got {format!r}")
@@ -70,12 +73,160 @@ class EventLog:
             name = os.fspath(source) if isinstance(source, str | os.PathLike) else "<stream>"
         self.name = name
         self.errors: list[MalformedEvent] = []
+        #: Lines read by the last pass (blank and malformed ones included).
+        self.lines_read = 0
+        # Whether the stream starts the file (a byte order mark may open it),
+        # as opposed to a segment of a file read by a worker.
+        self._opens_file = opens_file
         self._lines_read = 0  # CSV lines read before a decoding error
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, Any]]]:
         return self._read()
 
-    def _read(self) -> Iterator[tuple[int, dict[str, Any]]]:
+    def pairs(
+        self, job_key: str, status_key: str, time_key: str | None
+    ) -> tuple[Iterator[tuple[int, Any]], type | None]:
+        """``(line, row)`` pairs for validation, and the type of the rows decoded fast.
+
+        With the optional fast decoder installed, a JSON line whose job,
+        status and time are plain (strings, numbers) is read by it into an
+        object with ``job``, ``status`` and ``time`` attributes; every other
+        line is read by the standard library, as :meth:`__iter__` does.
+        """
+        fast = None
+        if self.format == "jsonl" and self._worth_a_fast_reader():
+            from jobfsm import _fastjson  # imports msgspec: only for logs worth it
+
+            fast = _fastjson.decoder(job_key, status_key, time_key)
+        if fast is None:
+            return self._read(), None
+        source = self.source
+        if isinstance(source, str | os.PathLike) or type(source) is _LogText:
+            # Bytes read and decoded a megabyte at a time, lines decoded in a C loop.
+            return itertools.chain.from_iterable(self._chunks(fast[0])), fast[1]
+        return self._read(fast[0]), fast[1]
+
+    def _worth_a_fast_reader(self) -> bool:
+        """Whether the log may be large: a regular file below 1 MiB is read as fast without it."""
+        source = self.source
+        try:
+            if isinstance(source, str | os.PathLike):
+                info = os.stat(source)
+            elif type(source) is _LogText:
+                info = os.fstat(source.buffer.fileno())
+            else:
+                return True
+        except (OSError, AttributeError, ValueError):
+            return True
+        return not stat.S_ISREG(info.st_mode) or info.st_size >= _FAST_MIN_BYTES
+
+    def _chunks(self, fast: Any) -> Iterator[Iterable[tuple[int, Any]]]:
+        """Batches of ``(line, row)`` pairs, read as :meth:`_read` reads them, only faster.
+
+        The bytes are read in large blocks cut after their last newline, so
+        no line and no UTF-8 character is cut; a block is decoded at once and
+        split at line ends as a text stream splits them (``\n``, ``\r\n``,
+        ``\r``). When the fast decoder takes every line of a block, the pairs
+        are made without a Python loop; otherwise each line is read on its own.
+        """
+        self.errors.clear()
+        source = self.source
+        opened = isinstance(source, str | os.PathLike)
+        # A path is opened here; a fresh _LogText (nothing read yet) lends its bytes.
+        raw: IO[bytes] = (
+            open(source, "rb")  # noqa: SIM115 - closed below
+            if isinstance(source, str | os.PathLike)
+            else source.buffer  # type: ignore[attr-defined]
+        )
+        read = getattr(raw, "read1", raw.read)
+        fast_errors = _fast_errors()
+        number = 0
+        rest = b""
+        first = self._opens_file
+        try:
+            while True:
+                block = read(_BLOCK)
+                data = rest + block if rest else block
+                if block:
+                    cut = data.rfind(b"\n") + 1
+                    if not cut:
+                        rest = data
+                        continue
+                    chunk, rest = data[:cut], data[cut:]
+                else:
+                    chunk, rest = data, b""
+                    if not chunk:
+                        break
+                if first:
+                    chunk = chunk.removeprefix(codecs.BOM_UTF8)  # as utf-8-sig reads it
+                    first = False
+                try:
+                    text = chunk.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    if isinstance(source, str | os.PathLike):
+                        raise self._not_utf8(exc, self._bad_line()) from None
+                    raise self._not_utf8(exc, _decoding_line(exc, number)) from None
+                if "\r" in text:
+                    lines = io.StringIO(text, newline="").readlines()
+                    bare = open_end = False
+                else:  # the usual case: split in C, line ends dropped (the decoder skips them)
+                    lines = text.split("\n")
+                    bare = True
+                    open_end = lines[-1] != ""  # the log's last line has no line end
+                    if not open_end:
+                        lines.pop()
+                try:
+                    rows = list(map(fast, lines))
+                except fast_errors:
+                    yield self._lines(lines, number, fast, fast_errors, bare, open_end)
+                else:
+                    yield zip(range(number + 1, number + 1 + len(rows)), rows, strict=True)
+                number += len(lines)
+                if not block:
+                    break
+            self.lines_read = number
+        finally:
+            if opened:
+                raw.close()
+
+    def _lines(
+        self,
+        lines: list[str],
+        number: int,
+        fast: Any,
+        fast_errors: tuple[type[BaseException], ...],
+        bare: bool,
+        open_end: bool,
+    ) -> list[tuple[int, Any]]:
+        """Pairs of *lines* (numbered after *number*), each read on its own.
+
+        *bare* lines lost their line end, which is put back (but for the last
+        one when *open_end*), so that error messages are those of a text stream.
+        """
+        pairs = []
+        last = len(lines) - 1
+        for index, text in enumerate(lines):
+            line = number + 1 + index
+            try:
+                pairs.append((line, fast(text)))
+                continue
+            except fast_errors:
+                pass
+            if bare and not (open_end and index == last):
+                text += "\n"
+            row = _parse_line(text, line, self.errors, self._opens_file)
+            if row is not _FAILED:
+                pairs.append((line, row))
+        return pairs
+
+    def _not_utf8(self, exc: UnicodeDecodeError, line: int | None) -> EventLogError:
+        return EventLogError(
+            f"not UTF-8 text ({exc.reason}, byte {exc.object[exc.start]:#04x})",
+            source=self.name,
+            line=line,
+        )
+
+    def _read(self, fast: Any = None) -> Iterator[tuple[int, Any]]:
         self.errors.clear()  # a second pass reports its own errors, not twice the first's
         source = self.source
         stream = (
@@ -91,7 +242,16 @@ class EventLog:
             errors = self.errors
             scan = _SCAN
             number = 0
+            fast_errors = _fast_errors() if fast is not None else ()
             for number, text in enumerate(stream, 1):
+                if fast is not None:
+                    try:
+                        row = fast(text)
+                    except fast_errors:
+                        pass  # anything it does not take is read as below
+                    else:
+                        yield number, row
+                        continue
                 try:
                     row, end = scan(text, 0)
                 except (StopIteration, ValueError, RecursionError):
@@ -99,7 +259,7 @@ class EventLog:
                 if end < 0 or text[end:] != "\n":
                     # Anything unusual (spaces, \r\n, no final newline, an error)
                     # goes through json.loads, which also words the error.
-                    if number == 1 and text.startswith("\ufeff"):
+                    if number == 1 and self._opens_file and text.startswith("\ufeff"):
                         text = text[1:]  # a stream decoded as UTF-8 kept the byte order mark
                     row = _load_line(text, number, errors)
                     if row is _FAILED:
@@ -110,17 +270,14 @@ class EventLog:
                     )
                     continue
                 yield number, row
+            self.lines_read = number
         except UnicodeDecodeError as exc:
             if isinstance(source, str | os.PathLike):
                 line = self._bad_line()
             else:
                 read = number if self.format == "jsonl" else self._lines_read
                 line = _decoding_line(exc, read)
-            raise EventLogError(
-                f"not UTF-8 text ({exc.reason}, byte {exc.object[exc.start]:#04x})",
-                source=self.name,
-                line=line,
-            ) from None
+            raise self._not_utf8(exc, line) from None
         finally:
             if stream is not source:
                 stream.close()
@@ -140,6 +297,8 @@ class EventLog:
     def _csv_rows(
         self, stream: IO[str], errors: list[MalformedEvent]
     ) -> Iterator[tuple[int, dict[str, Any]]]:
+        import csv  # only CSV logs pay for it
+
         # strict: a quote left open is an error, not a field swallowing the rest of the file
         reader = csv.reader(stream, strict=True)
         header: list[str] | None = None
@@ -203,17 +362,50 @@ def _decoding_line(exc: UnicodeDecodeError, lines_read: int) -> int | None:
     """The line of a text stream holding the bytes that failed to decode.
 
     A text stream decodes a chunk at a time and hands out every line before
-    it first, so the bad line is the next one plus the line breaks in the
-    chunk before the bad byte.
+    it first, so the bad line is the next one plus the line ends (``\n``,
+    ``\r\n`` or ``\r``, as the stream splits lines) in the chunk before the
+    bad byte.
     """
     if not isinstance(exc.object, bytes):  # pragma: no cover - text streams decode bytes
         return None
-    return lines_read + 1 + exc.object.count(b"\n", 0, exc.start)
+    before = exc.object[: exc.start]
+    ends = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n")
+    return lines_read + 1 + ends
+
+
+def _fast_errors() -> tuple[type[BaseException], ...]:
+    from jobfsm._fastjson import ERRORS
+
+    return ERRORS
 
 
 #: The C scanner behind json.loads, called directly to skip its per-call checks.
 _SCAN = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 _FAILED = object()
+
+
+def _parse_line(text: str, number: int, errors: list[MalformedEvent], opens_file: bool) -> Any:
+    """The object on one JSON line, as the reading loop of EventLog reads it, or _FAILED."""
+    try:
+        row, end = _SCAN(text, 0)
+    except (StopIteration, ValueError, RecursionError):
+        end = -1
+    if end < 0 or text[end:] != "\n":
+        if number == 1 and opens_file and text.startswith("\ufeff"):
+            text = text[1:]  # a stream decoded as UTF-8 kept the byte order mark
+        row = _load_line(text, number, errors)
+        if row is _FAILED:
+            return row
+    if type(row) is not dict:
+        errors.append(MalformedEvent(number, f"expected a JSON object, got {type(row).__name__}"))
+        return _FAILED
+    return row
+
+
+#: Bytes read at a time by the fast reader.
+_BLOCK = 1 << 20
+#: Regular files smaller than this are read without the fast reader (its import costs more).
+_FAST_MIN_BYTES = 1 << 20
 
 
 def _load_line(text: str, number: int, errors: list[MalformedEvent]) -> Any:
@@ -243,6 +435,48 @@ def read_csv(source: Source, *, required: Sequence[str] = (), name: str | None =
     return EventLog(source, "csv", required=required, name=name)
 
 
-def text_stream(binary: IO[bytes]) -> IO[str]:
+class _LogText(io.TextIOWrapper):
+    """A text stream made by :func:`text_stream`: the fast reader may read its bytes directly."""
+
+
+def text_stream(binary: IO[bytes], *, opens_file: bool = True) -> IO[str]:
     """Wrap a binary stream (such as ``sys.stdin.buffer``) the way files are opened."""
-    return io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
+    return _LogText(binary, encoding="utf-8-sig" if opens_file else "utf-8", newline="")
+
+
+# -- rows ------------------------------------------------------------------------
+
+
+def job_text(job: object) -> str:
+    """The text a job is known by, so that job ``1`` and job ``"1"`` are one job.
+
+    Raises:
+        TypeError: *job* is neither a string nor a number (booleans are not numbers here).
+    """
+    if isinstance(job, str | int | float) and not isinstance(job, bool):
+        return str(job)
+    raise TypeError(f"a job key must be a string or a number, got {job!r}")
+
+
+def _where(line: int | None, count: int) -> str:
+    return "" if line is not None else f"event {count + 1}: "
+
+
+def malformed(
+    line: int | None, count: int, row: Any, job_key: str, status_key: str
+) -> MalformedEvent:
+    where = _where(line, count)
+    if getattr(row, "_jobfsm_event", False):  # a line the fast decoder read
+        row = {job_key: row.job, status_key: row.status}
+    if not isinstance(row, Mapping):
+        return MalformedEvent(line, f"{where}expected a mapping, got {type(row).__name__}")
+    keys = ", ".join(repr(str(k)) for k in row) or "none"
+    for key in (job_key, status_key):
+        if key not in row:
+            return MalformedEvent(line, f"{where}missing key {key!r} (keys: {keys})")
+    job, status = row[job_key], row[status_key]
+    if job == "" or not isinstance(job, str | int | float) or isinstance(job, bool):
+        return MalformedEvent(
+            line, f"{where}{job_key!r} must be a non-empty string or number, got {job!r}"
+        )
+    return MalformedEvent(line, f"{where}{status_key!r} must be a non-empty string, got {status!r}")

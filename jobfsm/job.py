@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any, ClassVar, Generic, NoReturn, TypeVar, overload
+from typing import IO, TYPE_CHECKING, Any, ClassVar, Generic, NoReturn, TypeVar, overload
 
 import attrs
 
@@ -64,6 +64,42 @@ _ARM_ID = re.compile(
 
 _T = TypeVar("_T")
 _ObserverT = TypeVar("_ObserverT", bound=Observer)
+
+
+def _dict_key(value: dict[Any, Any] | None) -> dict[Any, Any]:
+    """Compare a dictionary field not made yet (``None``) as the empty dictionary it stands for."""
+    return {} if value is None else value
+
+
+class _lazy_dict:
+    """A dictionary attribute made on first access, so that a job costs no empty dictionaries.
+
+    The value lives in the slot ``_<name>`` (``None`` until read); reading the
+    attribute makes the job's own dictionary under a short lock, so two
+    threads touching a fresh job's ``tags`` get the same dictionary and no
+    write is lost. Assigning stores the value as given.
+    """
+
+    def __init__(self, slot: Any, name: str) -> None:
+        self._get = slot.__get__
+        self._set = slot.__set__
+        self.__name__ = name
+        self.__doc__ = f"The job's {name} (a dictionary of its own, made on first use)."
+
+    def __get__(self, obj: object, objtype: type | None = None) -> Any:
+        if obj is None:
+            return self
+        value = self._get(obj)
+        if value is None:
+            with _LOCK_INIT:
+                value = self._get(obj)
+                if value is None:
+                    value = {}
+                    self._set(obj, value)
+        return value
+
+    def __set__(self, obj: object, value: object) -> None:
+        self._set(obj, value)
 
 
 class _read_only(Generic[_T]):
@@ -127,12 +163,36 @@ class Job:
     name: str | None = None
     display_name: str | None = None
     description: str | None = None
-    tags: dict[str, Any] = attrs.field(factory=dict)
-    properties: dict[str, Any] = attrs.field(factory=dict)
+    _tags: dict[str, Any] | None = attrs.field(factory=dict, alias="tags", eq=_dict_key)
+    _properties: dict[str, Any] | None = attrs.field(factory=dict, alias="properties", eq=_dict_key)
     experiment_name: str | None = None
     compute: str | None = None
-    services: dict[str, JobService] = attrs.field(factory=dict)
-    extras: dict[str, Any] = attrs.field(factory=dict)
+    _services: dict[str, JobService] | None = attrs.field(
+        factory=dict, alias="services", eq=_dict_key
+    )
+    _extras: dict[str, Any] | None = attrs.field(factory=dict, alias="extras", eq=_dict_key)
+
+    if TYPE_CHECKING:  # made by _lazy_properties; declared here for type checkers
+
+        @property
+        def tags(self) -> dict[str, Any]: ...
+        @tags.setter
+        def tags(self, value: dict[str, Any]) -> None: ...
+
+        @property
+        def properties(self) -> dict[str, Any]: ...
+        @properties.setter
+        def properties(self, value: dict[str, Any]) -> None: ...
+
+        @property
+        def services(self) -> dict[str, JobService]: ...
+        @services.setter
+        def services(self, value: dict[str, JobService]) -> None: ...
+
+        @property
+        def extras(self) -> dict[str, Any]: ...
+        @extras.setter
+        def extras(self, value: dict[str, Any]) -> None: ...
 
     _base_path: Path | None = attrs.field(default=None, alias="base_path", eq=False)
     _creation_context: SystemData | None = attrs.field(default=None, alias="creation_context")
@@ -653,10 +713,11 @@ class Job:
 def _default_experiment(job: str | None) -> str:
     """azure-ai-ml's default experiment: the current folder's name without spaces."""
     try:
-        folder = Path.cwd()
+        # os.path, not Path.cwd(): the same name without building a Path.
+        folder = os.getcwd()
     except FileNotFoundError:
         raise NoWorkingDirectoryError(job) from None
-    return folder.name.replace(" ", "") or "Default"
+    return os.path.basename(folder).replace(" ", "") or "Default"
 
 
 def _rebuild(
@@ -727,29 +788,50 @@ def _check_keywords(cls: type[Job], kwargs: Mapping[str, Any], accepted: set[str
 
 # Arguments the generated constructor converts rather than storing as given.
 _CONVERT = {
-    "services": "as_services(services) if services else {}",
+    "services": "as_services(services) if services else None",
     "type": "_job_type(type)",
     "base_path": "None if base_path is None else Path(base_path)",
-    "engine": "_DEFAULT_ENGINE if lifecycle is _LIFECYCLE_NOT_GIVEN and not kwargs"
-    " else _engine_of(lifecycle, kwargs)",
+    "extras": "(kwargs or None) if extras is None else {**extras, **kwargs}",
 }
 
 
+def _is_lazy(field: attrs.Attribute[Any]) -> bool:
+    """Whether *field* is a dictionary made on first access (see :class:`_lazy_dict`)."""
+    return field.name == f"_{field.alias}" and isinstance(field.default, attrs.Factory)  # type: ignore[arg-type]
+
+
+def _lazy_properties(cls: type) -> None:
+    """Give *cls* the public attribute of each lazy dictionary slot it defines."""
+    for field in attrs.fields(cls):
+        if _is_lazy(field) and field.name in cls.__dict__ and field.alias not in cls.__dict__:
+            setattr(cls, field.alias, _lazy_dict(cls.__dict__[field.name], field.alias))
+
+
+_lazy_properties(Job)
+_REPRING = threading.local()
+
+
 def _constructor(cls: _JobT) -> _JobT:
-    """Give a concrete job class a constructor generated from its attrs fields.
+    """Give a concrete job class a constructor (and repr) generated from its attrs fields.
 
     Creating jobs is on a scheduler's hot path, so the constructor is built
     once per class, like attrs' own: explicit keyword parameters for every
     field, and the ``**kwargs`` dict it receives becomes ``extras`` as is.
+    Dictionaries (``tags``, ``inputs``, ...) not given are made when first
+    read, so a job costs what a record of its fields costs.
     """
+    _lazy_properties(cls)
     params: list[str] = []
-    body: list[str] = []
+    body = [
+        "    engine = self._engine = _DEFAULT_ENGINE if lifecycle is _LIFECYCLE_NOT_GIVEN"
+        " and not kwargs else _engine_of(lifecycle, kwargs)",
+        "    self._status = engine.initial",
+    ]
     env: dict[str, Any] = {
         "as_services": as_services,
         "Path": Path,
         "_DEFAULT_ENGINE": _DEFAULT_ENGINE,
         "DEFAULT_LIFECYCLE": DEFAULT_LIFECYCLE,
-        "engine_for": engine_for,
         "_engine_of": _engine_of,
         "_job_type": job_type,
         "_check_keywords": _check_keywords,
@@ -760,14 +842,15 @@ def _constructor(cls: _JobT) -> _JobT:
     }
     for field in attrs.fields(cls):
         slot = field.name
+        if slot in ("_engine", "_status"):
+            if slot == "_engine":
+                params.append("lifecycle=_LIFECYCLE_NOT_GIVEN")
+            continue
         if not field.init:
-            value = "self._engine.initial" if slot == "_status" else "None"
-        elif field.alias == "engine":
-            params.append("lifecycle=_LIFECYCLE_NOT_GIVEN")
-            value = _CONVERT["engine"]
-        elif field.alias == "extras":
-            params.append("extras=None")
-            value = "kwargs if extras is None else {**extras, **kwargs}"
+            value = "None"
+        elif _is_lazy(field):
+            params.append(f"{field.alias}=None")
+            value = _CONVERT.get(field.alias, field.alias)
         elif isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
             params.append(f"{field.alias}=None")
             env[f"_factory_{slot}"] = field.default.factory
@@ -782,8 +865,6 @@ def _constructor(cls: _JobT) -> _JobT:
                 params.append(f"{field.alias}=_default_{slot}")
             value = _CONVERT.get(field.alias, field.alias)
         body.append(f"    self.{slot} = {value}")
-    # _status reads self._engine, so the engine must be assigned first.
-    body.sort(key=lambda line: not line.startswith("    self._engine ="))
     # Extra keywords are checked only when there are some: the common call is free.
     body.insert(
         0,
@@ -796,7 +877,44 @@ def _constructor(cls: _JobT) -> _JobT:
     init.__qualname__ = f"{cls.__name__}.__init__"
     init.__doc__ = Job.__init__.__doc__
     setattr(cls, "__init__", init)  # noqa: B010 - mypy forbids assigning a method
+    setattr(cls, "__repr__", _repr(cls))  # noqa: B010
     return cls
+
+
+def _repr(cls: type[Job]) -> Callable[[Job], str]:
+    """attrs' repr of *cls*, with each lazy dictionary shown by its public name and value."""
+    shown: list[tuple[str, str, Callable[[Any], str]]] = []
+    for field in attrs.fields(cls):
+        if not field.repr:
+            continue
+        label = field.alias if _is_lazy(field) else field.name
+        form: Callable[[Any], str] = field.repr if callable(field.repr) else repr
+        if _is_lazy(field):
+            form = _lazy_repr
+        shown.append((label, field.name, form))
+    name = cls.__qualname__
+
+    def __repr__(self: Job) -> str:
+        working = getattr(_REPRING, "ids", None)
+        if working is None:
+            working = _REPRING.ids = set()
+        if id(self) in working:
+            return "..."  # a job inside its own fields, as attrs shows it
+        working.add(id(self))
+        try:
+            fields = ", ".join(
+                f"{label}={form(getattr(self, slot))}" for label, slot, form in shown
+            )
+        finally:
+            working.discard(id(self))
+        return f"{name}({fields})"
+
+    __repr__.__qualname__ = f"{cls.__name__}.__repr__"
+    return __repr__
+
+
+def _lazy_repr(value: dict[Any, Any] | None) -> str:
+    return "{}" if value is None else repr(value)
 
 
 @_constructor
@@ -809,13 +927,32 @@ class CommandJob(Job):
     command: str | None = None
     code: str | None = None
     environment: Any = None
-    inputs: dict[str, Any] = attrs.field(factory=dict)
-    outputs: dict[str, Any] = attrs.field(factory=dict)
-    environment_variables: dict[str, Any] = attrs.field(factory=dict)
+    _inputs: dict[str, Any] | None = attrs.field(factory=dict, alias="inputs", eq=_dict_key)
+    _outputs: dict[str, Any] | None = attrs.field(factory=dict, alias="outputs", eq=_dict_key)
+    _environment_variables: dict[str, Any] | None = attrs.field(
+        factory=dict, alias="environment_variables", eq=_dict_key
+    )
     resources: Any = None
     distribution: Any = None
     limits: Any = None
     identity: Any = None
+
+    if TYPE_CHECKING:  # made by _lazy_properties; declared here for type checkers
+
+        @property
+        def inputs(self) -> dict[str, Any]: ...
+        @inputs.setter
+        def inputs(self, value: dict[str, Any]) -> None: ...
+
+        @property
+        def outputs(self) -> dict[str, Any]: ...
+        @outputs.setter
+        def outputs(self, value: dict[str, Any]) -> None: ...
+
+        @property
+        def environment_variables(self) -> dict[str, Any]: ...
+        @environment_variables.setter
+        def environment_variables(self, value: dict[str, Any]) -> None: ...
 
 
 @_constructor
@@ -825,10 +962,32 @@ class PipelineJob(Job):
 
     TYPE: ClassVar[str] = "pipeline"
 
-    jobs: dict[str, Any] = attrs.field(factory=dict)
-    inputs: dict[str, Any] = attrs.field(factory=dict)
-    outputs: dict[str, Any] = attrs.field(factory=dict)
-    settings: dict[str, Any] = attrs.field(factory=dict)
+    _jobs: dict[str, Any] | None = attrs.field(factory=dict, alias="jobs", eq=_dict_key)
+    _inputs: dict[str, Any] | None = attrs.field(factory=dict, alias="inputs", eq=_dict_key)
+    _outputs: dict[str, Any] | None = attrs.field(factory=dict, alias="outputs", eq=_dict_key)
+    _settings: dict[str, Any] | None = attrs.field(factory=dict, alias="settings", eq=_dict_key)
+
+    if TYPE_CHECKING:  # made by _lazy_properties; declared here for type checkers
+
+        @property
+        def jobs(self) -> dict[str, Any]: ...
+        @jobs.setter
+        def jobs(self, value: dict[str, Any]) -> None: ...
+
+        @property
+        def inputs(self) -> dict[str, Any]: ...
+        @inputs.setter
+        def inputs(self, value: dict[str, Any]) -> None: ...
+
+        @property
+        def outputs(self) -> dict[str, Any]: ...
+        @outputs.setter
+        def outputs(self, value: dict[str, Any]) -> None: ...
+
+        @property
+        def settings(self) -> dict[str, Any]: ...
+        @settings.setter
+        def settings(self, value: dict[str, Any]) -> None: ...
 
 
 @_constructor
@@ -839,13 +998,32 @@ class SweepJob(Job):
     TYPE: ClassVar[str] = "sweep"
 
     trial: Any = None
-    search_space: dict[str, Any] = attrs.field(factory=dict)
+    _search_space: dict[str, Any] | None = attrs.field(
+        factory=dict, alias="search_space", eq=_dict_key
+    )
     sampling_algorithm: Any = None
     objective: Any = None
     limits: Any = None
     early_termination: Any = None
-    inputs: dict[str, Any] = attrs.field(factory=dict)
-    outputs: dict[str, Any] = attrs.field(factory=dict)
+    _inputs: dict[str, Any] | None = attrs.field(factory=dict, alias="inputs", eq=_dict_key)
+    _outputs: dict[str, Any] | None = attrs.field(factory=dict, alias="outputs", eq=_dict_key)
+
+    if TYPE_CHECKING:  # made by _lazy_properties; declared here for type checkers
+
+        @property
+        def search_space(self) -> dict[str, Any]: ...
+        @search_space.setter
+        def search_space(self, value: dict[str, Any]) -> None: ...
+
+        @property
+        def inputs(self) -> dict[str, Any]: ...
+        @inputs.setter
+        def inputs(self, value: dict[str, Any]) -> None: ...
+
+        @property
+        def outputs(self) -> dict[str, Any]: ...
+        @outputs.setter
+        def outputs(self, value: dict[str, Any]) -> None: ...
 
 
 @_constructor

@@ -23,7 +23,7 @@ from time import time_ns
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeVar, overload
 
 import attrs
-from transitions import EventData, Machine
+from transitions import EventData, Machine, State
 
 from jobfsm.errors import AsyncObserverError, IllegalTransitionError
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Lifecycle
@@ -134,16 +134,59 @@ class _Stateful(Protocol):
     def name(self) -> str | None: ...
 
 
-class _Machine(Machine):
-    """A ``transitions.Machine`` that calls its callbacks without resolving them.
+class _State(State):
+    """A state that goes through transitions' enter and exit only when it has callbacks.
 
-    Every callback the engine registers is a callable taking the event data
-    (``send_event=True``); the base class looks each one up as a possible
-    model attribute or import path and logs it on every event, which costs
-    more than the callback itself. Dispatch, conditions and the order of the
-    callbacks stay transitions' own; a callback given by name would still be
-    resolved as transitions does.
+    The engine registers none on states; without them the base class only
+    writes two log records per state change, on every event.
     """
+
+    def enter(self, event_data: EventData) -> None:
+        if self.on_enter:
+            super().enter(event_data)
+
+    def exit(self, event_data: EventData) -> None:
+        if self.on_exit:
+            super().exit(event_data)
+
+
+class _Machine(Machine):
+    """A ``transitions.Machine`` whose states are the statuses' spellings.
+
+    A job holds its status as a ``StrEnum`` member, which hashes and compares
+    as its spelling, so the states are named by the spellings and a member
+    finds its state by one dictionary look-up; the base class would take
+    each enum member's ``.name`` several times per event. Setting a model's
+    state stores the member again. Callbacks are called without being
+    resolved: every callback the engine registers is a callable taking the
+    event data (``send_event=True``), which the base class would look up as
+    a possible model attribute or import path and log on every event.
+    Dispatch, conditions and the order of the callbacks stay transitions'
+    own (the overridden hooks are those of transitions 0.9, pinned in
+    pyproject.toml and checked by tests/test_machine.py).
+    """
+
+    state_cls = _State
+
+    def __init__(self, *, members: dict[str, enum.StrEnum], **kwargs: Any) -> None:
+        self._members = members
+        super().__init__(**kwargs)
+
+    def get_state(self, state: Any) -> State:
+        try:
+            return self.states[state]
+        except (KeyError, TypeError):  # not a spelling: the base class words the error
+            return super().get_state(state)
+
+    def get_model_state(self, model: Any) -> State:
+        return self.get_state(getattr(model, self.model_attribute))
+
+    def set_state(self, state: Any, model: Any = None) -> None:
+        member = self._members.get(state) if model is not None and type(state) is str else None
+        if member is None:
+            super().set_state(state, model)
+        else:
+            setattr(model, self.model_attribute, member)
 
     def callbacks(
         self, funcs: Iterable[str | Callable[..., bool | None]], event_data: EventData
@@ -164,9 +207,10 @@ class Engine:
         self._table = lifecycle.table
         self.initial = lifecycle.status(lifecycle.initial)
         self.machine = _Machine(
+            members={s.value: s for s in lifecycle.status_enum},
             model=None,
-            states=list(lifecycle.status_enum),
-            initial=lifecycle.status_enum(lifecycle.initial),
+            states=[s.value for s in lifecycle.status_enum],
+            initial=str(lifecycle.initial),
             transitions=self._transition_specs(),
             auto_transitions=False,
             send_event=True,
@@ -199,7 +243,11 @@ class Engine:
     def _transition_specs(self) -> list[dict[str, Any]]:
         specs: list[dict[str, Any]] = []
         for edge in self.lifecycle.edges:
-            spec: dict[str, Any] = {"trigger": edge.event, "source": edge.source, "dest": edge.dest}
+            spec: dict[str, Any] = {
+                "trigger": edge.event,
+                "source": str(edge.source),
+                "dest": str(edge.dest),
+            }
             if len(self._table[edge.source][edge.event]) > 1:
                 # Several targets from one source: the caller's choice (or the
                 # default worked out in fire) arrives as the second argument.

@@ -13,17 +13,16 @@ for statuses that break a rule.
 from __future__ import annotations
 
 import itertools
-import math
-from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, datetime
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
 
-from jobfsm._judge import _SELF, AliasUse, Gap, Mode, Reason, Violation, _Judge
+from jobfsm._judge import _SELF, AliasUse, Gap, Mode, Reason, Violation, _Judge, before, time_value
 from jobfsm.columnar import arrow_events, is_columnar
-from jobfsm.eventlog import EventLog, MalformedEvent
+from jobfsm.eventlog import EventLog, MalformedEvent, job_text, malformed
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Lifecycle
+from jobfsm.segments import end, fold_states
 
 __all__ = [
     "AliasUse",
@@ -61,18 +60,50 @@ class Report:
         """No violation and no input error."""
         return not self.violations and not self.input_errors
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON report of ``jobfsm validate --format json`` (``aliases`` only when read)."""
+    def to_dict(self, *, lazy: bool = False) -> dict[str, Any]:
+        """The JSON report of ``jobfsm validate --format json`` (``aliases`` only when read).
+
+        With ``lazy=True`` the violations are a sequence that makes each one's
+        dictionary when iterated (for ``json.JSONEncoder.iterencode`` with an
+        indent), so a large report is never held twice.
+        """
+        violations: list[Any] = (
+            [v.to_dict() for v in self.violations]
+            if not lazy
+            else (_Mapped(self.violations, Violation.to_dict))
+        )
         out = {
             "ok": self.ok,
             "jobs": self.jobs,
             "events": self.events,
-            "violations": [v.to_dict() for v in self.violations],
+            "violations": violations,
             "input_errors": [{"line": e.line, "message": e.message} for e in self.input_errors],
         }
         if self.aliases:
             out["aliases"] = [a.to_dict() for a in self.aliases]
         return out
+
+
+class _Mapped(list):  # type: ignore[type-arg]
+    """A list that makes its items when iterated: ``func(item)`` for each of *items*.
+
+    A list subclass, because the JSON encoder writes lists; it is empty
+    underneath, and only iteration, ``len`` and truth are supported.
+    """
+
+    def __init__(self, items: Sequence[Any], func: Any) -> None:
+        super().__init__()
+        self._items = items
+        self._func = func
+
+    def __iter__(self) -> Iterator[Any]:
+        return map(self._func, self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __bool__(self) -> bool:
+        return bool(self._items)
 
 
 # -- one trace -------------------------------------------------------------------
@@ -148,51 +179,6 @@ def validate_trace(
 # -- event logs ------------------------------------------------------------------
 
 
-def _time_value(value: object) -> float | datetime:
-    """A comparable time: seconds for numbers, an aware datetime for ISO-8601 text.
-
-    Raises:
-        ValueError: not a number, or a string that is neither a number nor ISO-8601.
-    """
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            if text.isdigit():  # seconds, even when they read as a date (20240501)
-                raise ValueError(text)
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            pass
-        else:
-            return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-        try:
-            number = float(text)
-        except ValueError:
-            raise ValueError(
-                f"time {value!r} is neither a number of seconds nor an ISO-8601 date-time"
-            ) from None
-    elif isinstance(value, datetime):  # from a typed column (Arrow, Parquet, Spark)
-        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        try:
-            number = float(value)
-        except OverflowError:  # an integer beyond the float range
-            raise ValueError(f"time {value!r} is not a finite number") from None
-    else:
-        raise ValueError(f"time {value!r} must be a number or an ISO-8601 string")
-    if not math.isfinite(number):
-        raise ValueError(f"time {value!r} is not a finite number")
-    return number
-
-
-def _before(a: float | datetime, b: float | datetime) -> bool:
-    """Whether time *a* is strictly before time *b* (numbers are POSIX seconds)."""
-    if type(a) is type(b):
-        return a < b  # type: ignore[operator]
-    ta = a.timestamp() if isinstance(a, datetime) else a
-    tb = b.timestamp() if isinstance(b, datetime) else b
-    return ta < tb
-
-
 def validate_events(
     events: Iterable[Mapping[str, Any]] | Iterable[tuple[int | None, Mapping[str, Any]]],
     mode: Mode = "strict",
@@ -242,95 +228,26 @@ def validate_events(
         events = arrow_events(events, (job_key, status_key, time_key), (job_key, status_key))
     if not keep_gaps:
         judge.gaps = None
-    maps = judge.t.step
-    start = judge.start_map
-    judge_step = judge.step
     errors: list[MalformedEvent] = []
-    # Per job: [transition map of its last known status, index of its last
-    # event, index and line of its last known status, last time, as written, line].
-    states: dict[Any, list[Any]] = {}
-    get_state = states.get
-    fromiso = datetime.fromisoformat
-    count = 0
-    for line, row in _numbered(events):
-        try:
-            job = row[job_key]
-            if type(job) is not str:
-                job = _job_text(job)
-            status = row[status_key]
-            raw_time = row.get(time_key) if time_key is not None else None
-            state = get_state(job)
-            ok = start if state is None else state[0]
-            nxt = ok.get(status)
-        except (KeyError, TypeError, AttributeError, IndexError):
-            errors.append(_malformed(line, count + len(errors), row, job_key, status_key))
-            continue
-        if nxt is None and (not isinstance(status, str) or not status):
-            errors.append(_malformed(line, count + len(errors), row, job_key, status_key))
-            continue
-        moment: float | datetime | None = None
-        if raw_time is not None and raw_time != "":
-            try:
-                if type(raw_time) is str:
-                    # The usual case, inline: an ISO-8601 string.
-                    moment = fromiso(raw_time)
-                    if moment.tzinfo is None:
-                        # Digits alone are seconds, even those that read as a date
-                        # (20240501), like the other numbers of the same column.
-                        moment = (
-                            _time_value(raw_time)
-                            if raw_time.isdigit()
-                            else moment.replace(tzinfo=UTC)
-                        )
-                else:
-                    moment = _time_value(raw_time)
-            except ValueError:
-                try:
-                    moment = _time_value(raw_time)
-                except ValueError as exc:
-                    errors.append(
-                        MalformedEvent(line, _where(line, count + len(errors)) + str(exc))
-                    )
-                    continue
-        if state is None:
-            if job is None or job == "":
-                errors.append(_malformed(line, count + len(errors), row, job_key, status_key))
-                continue
-            state = states[job] = [start, -1, -1, None, None, None, None]
-        count += 1
-        index = state[1] + 1
-        state[1] = index
-        if moment is not None:
-            last = state[4]
-            if last is not None:
-                try:
-                    backwards = moment < last
-                except TypeError:  # a number and a date-time
-                    backwards = _before(moment, last)
-                if backwards:
-                    judge.backwards(job, index, line, ok[_SELF], status, raw_time,
-                                    state[5], state[6])  # fmt: skip
-            state[4] = moment
-            state[5] = raw_time
-            state[6] = line
-        if nxt is not None:
-            state[0] = nxt
-            state[2] = index
-            state[3] = line
-        else:
-            prev = ok[_SELF]
-            new = judge_step(job, index, line, prev, status)
-            if new is not prev:
-                state[0] = maps[new]
-                state[2] = index
-                state[3] = line
-            elif state[2] < 0:  # no known status yet: not-terminal points at the last event
-                state[3] = line
+    fast_type = None
+    pairs: Iterator[tuple[int | None, Any]]
+    if isinstance(events, EventLog):
+        pairs, fast_type = events.pairs(job_key, status_key, time_key)
+    elif hasattr(type(events), "_validation_pairs"):  # a reader wrapping an EventLog
+        pairs, fast_type = events._validation_pairs(job_key, status_key, time_key)  # type: ignore[union-attr]
+    else:
+        pairs = _numbered(events)
+    states, count = fold_states(
+        pairs,
+        judge,
+        errors,
+        job_key=job_key,
+        status_key=status_key,
+        time_key=time_key,
+        fast_type=fast_type,
+    )
     if require_terminal:
-        for job, state in states.items():
-            # With no known status, the index is where a terminal one was missing.
-            index = state[2] if state[2] >= 0 else state[1] + 1
-            judge.end(job, index, state[3], state[0][_SELF])
+        end(judge, states)
     if isinstance(events, EventLog) or columnar:
         errors.extend(events.errors)  # type: ignore[union-attr]
         errors.sort(key=lambda e: (e.line is None, e.line or 0))
@@ -358,34 +275,8 @@ def _numbered(
     return iter(())
 
 
-def _job_text(job: object) -> str:
-    """The text a job is known by, so that job ``1`` and job ``"1"`` are one job.
-
-    Raises:
-        TypeError: *job* is neither a string nor a number (booleans are not numbers here).
-    """
-    if isinstance(job, str | int | float) and not isinstance(job, bool):
-        return str(job)
-    raise TypeError(f"a job key must be a string or a number, got {job!r}")
-
-
-def _where(line: int | None, count: int) -> str:
-    return "" if line is not None else f"event {count + 1}: "
-
-
-def _malformed(
-    line: int | None, count: int, row: object, job_key: str, status_key: str
-) -> MalformedEvent:
-    where = _where(line, count)
-    if not isinstance(row, Mapping):
-        return MalformedEvent(line, f"{where}expected a mapping, got {type(row).__name__}")
-    keys = ", ".join(repr(str(k)) for k in row) or "none"
-    for key in (job_key, status_key):
-        if key not in row:
-            return MalformedEvent(line, f"{where}missing key {key!r} (keys: {keys})")
-    job, status = row[job_key], row[status_key]
-    if job == "" or not isinstance(job, str | int | float) or isinstance(job, bool):
-        return MalformedEvent(
-            line, f"{where}{job_key!r} must be a non-empty string or number, got {job!r}"
-        )
-    return MalformedEvent(line, f"{where}{status_key!r} must be a non-empty string, got {status!r}")
+# Older private names, still imported by other modules of the package.
+_job_text = job_text
+_malformed = malformed
+_time_value = time_value
+_before = before

@@ -43,39 +43,43 @@ def test_jobs_benchmark_covers_the_required_subjects() -> None:
     by_bench: dict[str, set[str]] = {}
     for row in rows:
         by_bench.setdefault(row["benchmark"], set()).add(row["subject"])
+    record = "attrs record, same fields, None defaults"
+    assert {"jobfsm CommandJob", record} <= by_bench["create a job (GC on, 100 alive)"]
     assert {
         "jobfsm CommandJob",
-        "bare attrs class, same fields",
+        record,
         "transitions Machine per object",
         "python-statemachine instance",
-    } <= by_bench["create a job"]
+    } <= by_bench["create a job (GC off)"]
     assert {
         "jobfsm Job.fire(name)",
-        "raw transitions, module-level Machine",
+        "jobfsm Job.fire(name), unnamed jobs",
+        "raw transitions, module-level Machine, string states",
         "transitions Machine per object",
         "python-statemachine send(name)",
     } <= by_bench["fire one event (happy path)"]
     targets = {row["subject"]: row for row in rows if row["target"] is not None}
     assert set(targets) == {
         "jobfsm CommandJob",
-        "jobfsm CommandJob minus bare attrs",
+        "jobfsm CommandJob minus the record",
         "jobfsm Job.fire(name)",
+        "jobfsm Job.fire(name), unnamed jobs",
     }
     assert all(isinstance(row["met"], bool) for row in targets.values())
 
 
-def test_bare_class_has_the_job_fields_but_no_fsm_state() -> None:
-    """The creation anchor holds CommandJob's constructor fields and none of its FSM slots."""
+def test_record_has_the_constructor_fields_all_none_and_no_fsm_state() -> None:
+    """The creation anchor holds CommandJob's constructor fields, default None, no FSM slots."""
     import attrs
 
     from benchmarks.bench_jobs import BareJob
     from jobfsm import CommandJob
 
-    bare = {f.name for f in attrs.fields(BareJob)}
-    job = {f.name for f in attrs.fields(CommandJob)}
-    assert bare < job
-    # _kept_empty: which empty mappings the job's source file wrote (for dump).
-    assert job - bare == {"_engine", "_status", "_history", "_lock", "_observers", "_kept_empty"}
+    record = {f.name: f.default for f in attrs.fields(BareJob)}
+    given = {f.alias for f in attrs.fields(CommandJob) if f.init and f.alias != "engine"}
+    assert set(record) == given
+    assert set(record.values()) == {None}
+    assert not {"status", "history", "lock", "observers"} & set(record)
 
 
 def test_statechart_follows_the_lifecycle() -> None:
@@ -200,13 +204,19 @@ def test_runner_as_a_script_prints_one_table() -> None:
 
 
 def test_validate_benchmark_compares_with_its_floors() -> None:
-    """validate_trace, the CLI and memory each come with the anchor of the same run."""
+    """validate_trace, the CLI (every job count), every core, start-up and memory have anchors."""
     rows = importlib.import_module("benchmarks.bench_validate").measure(quick=True)
-    anchored = {row["subject"]: row["anchor"] for row in rows if row["anchor"]}
-    assert anchored == {
-        "validate_trace(mode='strict')": "plain dict-adjacency loop",
-        "validate_trace(mode='observed')": "plain dict-adjacency loop",
-        "jobfsm validate FILE.jsonl": "read + json.loads each line",
-        "2,000 events": "500 events",
-    }
-    assert all(row["met"] is not None for row in rows if row["anchor"])
+    anchored = {(row["benchmark"], row["subject"]): row["anchor"] for row in rows if row["anchor"]}
+    floor = "read + json.loads each line"
+    cli = [key for key, anchor in anchored.items() if key[0].startswith("CLI one process")]
+    assert {anchored[key] for key in cli} == {floor}
+    assert {subject for _, subject in cli} >= {"jobfsm validate --workers 1 (standard library)"}
+    assert {bench.split(", ")[2] for bench, _ in cli} == {"20 jobs (0 MB)", "200 jobs (0 MB)"}
+    every_core = {s: a for (b, s), a in anchored.items() if b.startswith("every core")}
+    assert set(every_core.values()) == {"DuckDB, LAG() window"}
+    assert "polars, shift().over(job)" in every_core
+    subjects = {row["subject"] for row in rows}
+    assert {"python -m jobfsm validate, over python -c pass", "events per second, one process"} <= (
+        subjects
+    )
+    assert all(row["met"] is not None for row in rows if row["target"] is not None)

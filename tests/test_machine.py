@@ -120,3 +120,58 @@ class LifecycleMachine(RuleBasedStateMachine):
 
 LifecycleMachine.TestCase.settings = settings(max_examples=150, stateful_step_count=40)
 TestLifecycleMachine = LifecycleMachine.TestCase
+
+
+def test_transitions_hooks_the_engine_overrides_are_there() -> None:
+    """The engine overrides hooks of transitions 0.9: the installed version still has them."""
+    import inspect
+
+    import transitions
+    from transitions import Machine, State
+
+    major, minor = (int(part) for part in transitions.__version__.split(".")[:2])
+    assert (major, minor) == (0, 9), "check jobfsm.machine's overrides before allowing it"
+    for owner, name, params in (
+        (Machine, "get_state", ["self", "state"]),
+        (Machine, "get_model_state", ["self", "model"]),
+        (Machine, "set_state", ["self", "state", "model"]),
+        (Machine, "callbacks", ["self", "funcs", "event_data"]),
+        (State, "enter", ["self", "event_data"]),
+        (State, "exit", ["self", "event_data"]),
+    ):
+        assert list(inspect.signature(getattr(owner, name)).parameters) == params
+
+
+def test_the_shared_machine_names_states_by_spelling_and_jobs_keep_members() -> None:
+    """The machine's states are the spellings; after an event the job holds the enum member."""
+    from jobfsm import CommandJob, JobStatus
+    from jobfsm.machine import engine_for
+
+    machine = engine_for(DEFAULT_LIFECYCLE).machine
+    assert set(machine.states) == {s.value for s in JobStatus}
+    job = CommandJob(name="j", experiment_name="e")
+    job.start()
+    assert type(job.status) is JobStatus
+    assert job.status is JobStatus.STARTING
+    assert machine.get_state(JobStatus.RUNNING) is machine.states["Running"]
+
+
+def test_state_callbacks_still_run_through_transitions() -> None:
+    """A state with enter/exit callbacks goes through transitions' own enter and exit."""
+    from jobfsm import CommandJob
+    from jobfsm.machine import engine_for
+
+    machine = engine_for(DEFAULT_LIFECYCLE).machine
+    seen: list[str] = []
+    state = machine.states["Preparing"]
+    state.add_callback("enter", lambda event_data: seen.append("enter"))
+    state.add_callback("exit", lambda event_data: seen.append("exit"))
+    try:
+        job = CommandJob(name="j", experiment_name="e")
+        job.start()
+        job.prepare()
+        job.queue()
+    finally:
+        state.on_enter.clear()
+        state.on_exit.clear()
+    assert seen == ["enter", "exit"]
