@@ -314,7 +314,10 @@ def _print_report(
     try:
         if args.format == "json":
             data = _json_report(args, name, report, reading.stopped, hints, lifecycle.name)
-            sys.stdout.write(json.dumps(data, indent=2) + "\n")
+            # Written as it is made: the violations become dictionaries one at a
+            # time, so a large report is never held twice.
+            sys.stdout.writelines(json.JSONEncoder(indent=2).iterencode(data))
+            sys.stdout.write("\n")
         else:
             sys.stdout.writelines(cli_lifecycles.alias_notes(name, report))
             sys.stdout.writelines(_text_report(name, report, reading.stopped, args.max_errors))
@@ -448,7 +451,7 @@ def _json_report(
     for violation in report.violations:
         counts[str(violation.reason)] += 1
     counts["input_errors"] = len(report.input_errors)
-    data = report.to_dict()
+    data = report.to_dict(lazy=True)
     data.update(
         {
             "file": name,
