@@ -153,7 +153,6 @@ def _validate_stream(
     from jobfsm import cli_lifecycles
     from jobfsm.errors import EventLogError
     from jobfsm.eventlog import EventLog
-    from jobfsm.validate import validate_events
 
     if args.max_errors < 0:
         return _fail(f"--max-errors must be 0 (no limit) or more, got {args.max_errors}")
@@ -178,17 +177,7 @@ def _validate_stream(
             hints = _hints(args, input_format, where.head)
             return _print_report(args, name, on_workers, reading, hints, lifecycle, as_target)
     try:
-        report = validate_events(
-            reading,
-            mode=args.mode,
-            lifecycle=lifecycle,
-            require_initial=args.require_initial,
-            require_terminal=args.require_terminal,
-            job_key=args.job_key,
-            status_key=args.status_key,
-            time_key=args.time_key,
-            keep_gaps=args.format == "json",
-        )
+        report = _validated(reading, args, lifecycle)
     except EventLogError as exc:
         return _fail(str(exc))
     except OSError as exc:
@@ -242,7 +231,6 @@ def _validate_columnar(args: argparse.Namespace, name: str) -> int:
     from jobfsm import cli_lifecycles
     from jobfsm.columnar import read_parquet
     from jobfsm.errors import EventLogError, MissingExtraError
-    from jobfsm.validate import validate_events
 
     if args.max_errors < 0:
         return _fail(f"--max-errors must be 0 (no limit) or more, got {args.max_errors}")
@@ -260,17 +248,7 @@ def _validate_columnar(args: argparse.Namespace, name: str) -> int:
             required=(args.job_key, args.status_key),
         )
         reading = _Reading(log, args, None, _Position(io.BytesIO(), b""), show_progress)
-        report = validate_events(
-            reading,
-            mode=args.mode,
-            lifecycle=lifecycle,
-            require_initial=args.require_initial,
-            require_terminal=args.require_terminal,
-            job_key=args.job_key,
-            status_key=args.status_key,
-            time_key=args.time_key,
-            keep_gaps=args.format == "json",
-        )
+        report = _validated(reading, args, lifecycle)
     except (EventLogError, MissingExtraError) as exc:
         return _fail(str(exc))
     except OSError as exc:
@@ -280,6 +258,23 @@ def _validate_columnar(args: argparse.Namespace, name: str) -> int:
             sys.stderr.write("\r\033[K")
             sys.stderr.flush()
     return _print_report(args, name, report, reading, [], lifecycle, as_target)
+
+
+def _validated(reading: _Reading, args: argparse.Namespace, lifecycle: Lifecycle) -> Report:
+    """The report of the events *reading* hands out, by the command line's options."""
+    from jobfsm.validate import validate_events
+
+    return validate_events(
+        reading,
+        mode=args.mode,
+        lifecycle=lifecycle,
+        require_initial=args.require_initial,
+        require_terminal=args.require_terminal,
+        job_key=args.job_key,
+        status_key=args.status_key,
+        time_key=args.time_key,
+        keep_gaps=args.format == "json",
+    )
 
 
 def _print_report(
