@@ -19,7 +19,7 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any
 
-from jobfsm.cli import EXIT_INPUT_ERROR, EXIT_OK
+from jobfsm.cli import EXIT_INPUT_ERROR, EXIT_OK, _one_line
 from jobfsm.cli_lifecycles import add_lifecycle_option
 
 __all__ = ["EXIT_JOB_FAILED", "add_commands"]
@@ -256,8 +256,3 @@ def _table(rows: Sequence[tuple[Any, ...]], header: tuple[str, ...]) -> Iterator
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=False)]
     for row in (header, *rows):
         yield "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
