@@ -43,6 +43,22 @@ _LOCK_INIT = threading.Lock()
 _ObserverT = TypeVar("_ObserverT", bound=Observer)
 
 
+class Aux:
+    """What a job holds once it is used: its lock, its observers, the fields it wrote as ``{}``.
+
+    Made on first need (the first event, observer or lock), so that a job
+    only created costs one empty slot for all three.
+    """
+
+    __slots__ = ("kept_empty", "lock", "observers")
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.observers: list[Observer] | None = None
+        # Mapping fields the source file wrote as an explicit `{}` (dump writes them back).
+        self.kept_empty: frozenset[str] | None = None
+
+
 class JobEvents:
     """Events, observed statuses, observers and persistence hooks of a job."""
 
@@ -54,20 +70,35 @@ class JobEvents:
         _engine: Engine
         _status: enum.StrEnum
         _history: list[Record] | None
-        _lock: threading.RLock | None
-        _observers: list[Observer] | None
+        _aux: Aux | None
 
     # -- events --------------------------------------------------------------
 
-    def _get_lock(self) -> threading.RLock:
-        lock = self._lock
-        if lock is None:
+    def _get_aux(self) -> Aux:
+        aux = self._aux
+        if aux is None:
             with _LOCK_INIT:
-                lock = self._lock
-                if lock is None:
-                    lock = threading.RLock()
-                    self._lock = lock
-        return lock
+                aux = self._aux
+                if aux is None:
+                    aux = self._aux = Aux()
+        return aux
+
+    def _get_lock(self) -> threading.RLock:
+        return self._get_aux().lock
+
+    @property
+    def _observers(self) -> list[Observer] | None:
+        aux = self._aux
+        return None if aux is None else aux.observers
+
+    @property
+    def _kept_empty(self) -> frozenset[str] | None:
+        aux = self._aux
+        return None if aux is None else aux.kept_empty
+
+    @_kept_empty.setter
+    def _kept_empty(self, value: frozenset[str] | None) -> None:
+        self._get_aux().kept_empty = value
 
     def fire(
         self,
@@ -104,9 +135,8 @@ class JobEvents:
         # This is the hot path of a scheduler: the common case (lock already
         # made, job already submitted) costs a few attribute reads and the lock.
         # acquire/try/release does what `with lock:` does, at about half the cost.
-        lock = self._lock
-        if lock is None:
-            lock = self._get_lock()
+        aux = self._aux
+        lock = (aux if aux is not None else self._get_aux()).lock
         lock.acquire()
         try:
             engine = self._engine
@@ -303,20 +333,22 @@ class JobEvents:
                 (observers are plain functions, for ``fire`` and ``afire`` alike).
         """
         check_observer(observer)
-        with self._get_lock():
-            observers = list(self._observers or ())
+        aux = self._get_aux()
+        with aux.lock:
+            observers = list(aux.observers or ())
             observers.append(observer)
-            self._observers = observers
+            aux.observers = observers
         return observer
 
     def remove_observer(self, observer: Observer) -> None:
         """Stop calling *observer*; raises ``ValueError`` when it was not added."""
-        with self._get_lock():
-            observers = list(self._observers or ())
+        aux = self._get_aux()
+        with aux.lock:
+            observers = list(aux.observers or ())
             if observer not in observers:
                 raise ValueError(f"{observer!r} is not an observer of job {self.name!r}")
             observers.remove(observer)
-            self._observers = observers or None
+            aux.observers = observers or None
 
     def restore(self, status: str, history: Iterable[HistoryEntry] = ()) -> None:
         """Put the job at *status* with *history*, firing no event and no observer.

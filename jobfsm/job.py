@@ -19,7 +19,7 @@ from typing import IO, TYPE_CHECKING, Any, ClassVar, Generic, NoReturn, TypeVar,
 
 import attrs
 
-from jobfsm._jobevents import _LOCK_INIT, JobEvents
+from jobfsm._jobevents import _LOCK_INIT, Aux, JobEvents
 from jobfsm._jobtypes import AZURE_JOB_TYPES, allow_job_type, job_type, job_types, one_edit
 from jobfsm.errors import (
     ReadOnlyAttributeError,
@@ -28,7 +28,6 @@ from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Lifecycle
 from jobfsm.machine import (
     Engine,
     HistoryEntry,
-    Observer,
     Record,
     engine_for,
     entries,
@@ -196,10 +195,10 @@ class Job(JobEvents):
     _history: list[Record] | None = attrs.field(
         init=False, default=None, eq=entries, repr=lambda h: repr(entries(h))
     )
-    _lock: threading.RLock | None = attrs.field(init=False, default=None, eq=False, repr=False)
-    _observers: list[Observer] | None = attrs.field(init=False, default=None, eq=False, repr=False)
-    # Mapping fields the source file wrote as an explicit `{}` (dump writes them back).
-    _kept_empty: frozenset[str] | None = attrs.field(init=False, default=None, eq=False, repr=False)
+    # The job's lock, observers and the mapping fields its source file wrote as
+    # an explicit `{}`, in one object made when first needed (see JobEvents):
+    # one slot instead of three keeps a job close to a record of its fields.
+    _aux: Aux | None = attrs.field(init=False, default=None, eq=False, repr=False)
 
     def __init__(
         self,
@@ -392,26 +391,39 @@ _lazy_properties(Job)
 _REPRING = threading.local()
 
 
+#: Constructor arguments a scheduler rarely passes (restored from storage, or a
+#: lifecycle): the fast constructor takes them through ``**kwargs`` and hands
+#: the call to the full one, so the common call pays no default for them.
+_RARE = frozenset({"extras", "base_path", "creation_context", "id", "log_files", "lifecycle"})
+
+
 def _constructor(cls: _JobT) -> _JobT:
     """Give a concrete job class a constructor (and repr) generated from its attrs fields.
 
     Creating jobs is on a scheduler's hot path, so the constructor is built
-    once per class, like attrs' own: explicit keyword parameters for every
-    field, and the ``**kwargs`` dict it receives becomes ``extras`` as is.
-    Dictionaries (``tags``, ``inputs``, ...) not given are made when first
-    read, so a job costs what a record of its fields costs.
+    once per class, like attrs' own, in two parts. The full constructor has
+    an explicit keyword parameter for every field, and the ``**kwargs`` dict
+    it receives becomes ``extras`` as is. The one installed as ``__init__``
+    names only the common fields: a call without other keywords stores them
+    and the defaults directly; any other keyword (a rare field, a lifecycle,
+    an extra key) hands the whole call to the full constructor. Dictionaries
+    (``tags``, ``inputs``, ...) not given are made when first read, so a job
+    costs what a record of its fields costs.
     """
     _lazy_properties(cls)
     params: list[str] = []
+    fast_params: list[str] = []
     body = [
         "    engine = self._engine = _DEFAULT_ENGINE if lifecycle is _LIFECYCLE_NOT_GIVEN"
         " and not kwargs else _engine_of(lifecycle, kwargs)",
         "    self._status = engine.initial",
     ]
+    fast_body = ["    self._engine = _DEFAULT_ENGINE", "    self._status = _INITIAL"]
     env: dict[str, Any] = {
         "as_services": as_services,
         "Path": Path,
         "_DEFAULT_ENGINE": _DEFAULT_ENGINE,
+        "_INITIAL": _DEFAULT_ENGINE.initial,
         "DEFAULT_LIFECYCLE": DEFAULT_LIFECYCLE,
         "_engine_of": _engine_of,
         "_job_type": job_type,
@@ -446,17 +458,36 @@ def _constructor(cls: _JobT) -> _JobT:
                 params.append(f"{field.alias}=_default_{slot}")
             value = _CONVERT.get(field.alias, field.alias)
         body.append(f"    self.{slot} = {value}")
+        if field.init and field.alias in _RARE:
+            # Not given in the fast call: its default, as the full constructor stores it.
+            if not (_is_lazy(field) or field.default is None):
+                raise TypeError(f"{cls.__name__}.{slot}: a rare field must default to None")
+            fast_body.append(f"    self.{slot} = None")
+        else:
+            if field.init:
+                fast_params.append(params[-1])
+            fast_body.append(f"    self.{slot} = {value}")
     # Extra keywords are checked only when there are some: the common call is free.
     body.insert(
         0,
         "    if kwargs and not _accepted.issuperset(kwargs):"
         " _check_keywords(_cls, kwargs, _accepted)",
     )
-    source = f"def __init__(self, *, {', '.join(params)}, **kwargs):\n" + "\n".join(body)
+    names = [p.split("=")[0] for p in fast_params]
+    fast_body.insert(
+        0,
+        "    if kwargs: return _full(self, " + "".join(f"{n}={n}, " for n in names) + "**kwargs)",
+    )
+    # The full constructor is built first: the fast one calls it.
+    source = f"def _full(self, *, {', '.join(params)}, **kwargs):\n" + "\n".join(body)
     exec(compile(source, f"<jobfsm constructor {cls.__name__}>", "exec"), env)
-    init = env["__init__"]
-    init.__qualname__ = f"{cls.__name__}.__init__"
-    init.__doc__ = Job.__init__.__doc__
+    source = f"def __init__(self, *, {', '.join(fast_params)}, **kwargs):\n" + "\n".join(fast_body)
+    exec(compile(source, f"<jobfsm constructor {cls.__name__}>", "exec"), env)
+    init, full = env["__init__"], env["_full"]
+    for function in (init, full):
+        function.__qualname__ = f"{cls.__name__}.__init__"
+        function.__doc__ = Job.__init__.__doc__
+    init.__wrapped__ = full  # inspect.signature shows every parameter
     setattr(cls, "__init__", init)  # noqa: B010 - mypy forbids assigning a method
     setattr(cls, "__repr__", _repr(cls))  # noqa: B010
     return cls

@@ -128,7 +128,7 @@ class _Stateful(Protocol):
 
     _status: enum.StrEnum
     _history: list[Record] | None
-    _observers: list[Observer] | None
+    _aux: Any  # an object with an ``observers`` list (or None), or None
 
     @property
     def name(self) -> str | None: ...
@@ -269,12 +269,14 @@ class Engine:
             model._history = [record]
         else:
             history.append(record)
-        if self.observers or model._observers:
+        aux = model._aux
+        own = None if aux is None else aux.observers
+        if self.observers or own:
             entry = _entry(record)
             for observer in self.observers:
                 if (result := observer(model, entry)) is not None:
                     _check_result(observer, result)
-            for observer in model._observers or ():
+            for observer in own or ():
                 if (result := observer(model, entry)) is not None:
                     _check_result(observer, result)
 
@@ -293,7 +295,13 @@ class Engine:
         """
         source = job._status
         history = job._history
-        if self.compiled and to is None and not self.observers and not job._observers:
+        aux = job._aux
+        if (
+            self.compiled
+            and to is None
+            and not self.observers
+            and (aux is None or not aux.observers)
+        ):
             dest = self._direct[source].get(event)
             if dest is not None:
                 # What the transitions path does when no observer is attached

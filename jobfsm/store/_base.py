@@ -348,7 +348,7 @@ class JobStore(StoreBase):
         try:
             if dests is None:
                 raise IllegalTransitionError(name, source, event, tuple(self._table[source]))
-            return self._engine._target(probe, source, event, dests, to)  # type: ignore[arg-type]
+            return self._engine._target(probe, source, event, dests, to)
         except JobFSMError as exc:
             raise _named(exc, self) from None
 
@@ -379,7 +379,7 @@ class _Probe:
         self.name = name
         self._status = status
         self._history: list[Any] | None = None
-        self._observers = None
+        self._aux = None
 
 
 def _backend_for(target: str | os.PathLike[str]) -> type[JobStore]:
