@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import heapq
+import itertools
 import json
 import os
 import stat
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Any, Literal
 
 import attrs
@@ -23,6 +25,8 @@ from jobfsm.cli import (
 )
 
 if TYPE_CHECKING:
+    from jobfsm._judge import Violation
+    from jobfsm.eventlog import MalformedEvent
     from jobfsm.lifecycle import Lifecycle
     from jobfsm.validate import Report
 
@@ -504,26 +508,33 @@ def _parquet_folder(path: str) -> bool:
 def _text_report(
     name: str, report: Report, stopped: bool = False, max_errors: int = 0
 ) -> Iterator[str]:
-    """One line per violation or input error, in line order, then a summary."""
-    items: list[tuple[int, int, str]] = []
-    for order, error in enumerate(report.input_errors):
-        where = f"{name}:{error.line}" if error.line is not None else name
-        items.append((error.line or 0, order, f"{where}: input error: {error.message}\n"))
-    for order, v in enumerate(report.violations, len(items)):
-        allowed = ", ".join(v.allowed) or "none"
-        where = f"{name}:{v.line}" if v.line is not None else name
-        job, to = _shown(v.job), _shown(v.to) if v.to else "-"
-        items.append(
-            (
-                v.line or 0,
-                order,
-                f"{where}: job {job}: index {v.index}: {v.from_ or '-'} -> {to}: "
-                f"{v.reason}: {v.message} (allowed: {allowed})\n",
+    """One line per violation or input error, in line order, then a summary.
+
+    The lines are made as they are written: the violations are put in line
+    order by reference (one small key each), never as a list of texts.
+    """
+    from jobfsm.eventlog import MalformedEvent
+
+    errors: list[MalformedEvent | Violation] = sorted(report.input_errors, key=_line_key)
+    violations: Sequence[MalformedEvent | Violation] = report.violations
+    if any(_line_key(a) > _line_key(b) for a, b in itertools.pairwise(violations)):
+        violations = tuple(sorted(violations, key=_line_key))  # stable: ties keep their order
+    # An input error comes before a violation of the same line, as it is read first.
+    for item in heapq.merge(errors, violations, key=_line_key):
+        if isinstance(item, MalformedEvent):
+            where = f"{name}:{item.line}" if item.line is not None else name
+            yield _escaped(f"{where}: input error: {item.message}") + "\n"
+            continue
+        allowed = ", ".join(item.allowed) or "none"
+        where = f"{name}:{item.line}" if item.line is not None else name
+        job, to = _shown(item.job), _shown(item.to) if item.to else "-"
+        yield (
+            _escaped(
+                f"{where}: job {job}: index {item.index}: {item.from_ or '-'} -> {to}: "
+                f"{item.reason}: {item.message} (allowed: {allowed})"
             )
+            + "\n"
         )
-    items.sort()
-    for _, _, text in items:
-        yield _escaped(text[:-1]) + "\n"
     scope = (
         f"{_plural(report.events, 'event')} of {_plural(report.jobs, 'job')}, {report.mode} mode"
     )
@@ -544,6 +555,10 @@ def _text_report(
         f"{_plural(bad_jobs, 'job')}, {_plural(len(report.input_errors), 'input error')} "
         f"({scope})\n"
     )
+
+
+def _line_key(item: MalformedEvent | Violation) -> int:
+    return item.line or 0
 
 
 def _escaped(text: str) -> str:
