@@ -39,6 +39,7 @@ from jobfsm._judge import (
     before,
     time_value,
 )
+from jobfsm._wire import pack, packed_before, packed_time, unpack
 from jobfsm.eventlog import EventLog, MalformedEvent, job_text, malformed
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Lifecycle
 
@@ -57,8 +58,10 @@ class SegmentSummary(NamedTuple):
         last_index: The index of ``last`` (``-1`` with no known status).
         line: The line of ``last``; with no known status, the line of the
             job's last event (where ``not-terminal`` points).
-        time: Its last time in the segment, as compared (seconds or an aware
-            date-time; ``None`` when no event had one).
+        time: Its last time in the segment, as compared: seconds (a
+            ``float``), or a date-time as its microseconds since the POSIX
+            epoch (an ``int``, cheap to pickle; an aware ``datetime`` is
+            taken too); ``None`` when no event had one.
         raw_time: That time as written.
         time_line: The line of that time.
         opening: The checks that need the job's state before the segment, in
@@ -107,6 +110,23 @@ class Segment:
     #: Other spellings of statuses read: ``(spelling, count, job, index, line)``
     #: of each one's first use in the segment.
     aliases: tuple[tuple[Any, ...], ...] = ()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle the per-job summaries as columns (see :mod:`jobfsm._wire`): much faster."""
+        rest = (self.violations, self.gaps, self.input_errors, self.aliases)
+        return (_segment, (self.opens_log, self.lines, self.events, *pack(self.jobs), *rest))
+
+
+def _segment(
+    opens_log: bool,
+    lines: int,
+    events: int,
+    names: list[str],
+    columns: list[tuple[Any, ...]],
+    *rest: Any,
+) -> Segment:
+    jobs = dict(zip(names, map(SegmentSummary._make, unpack(names, columns)), strict=True))
+    return Segment(opens_log, lines, events, jobs, *rest)
 
 
 # Per job, while folding: [transition map of its last known status, index of
@@ -299,7 +319,7 @@ def summaries(
             None if last is None or last is _UNKNOWN else str(last),
             s[2],
             s[3],
-            s[4],
+            packed_time(s[4]),
             s[5],
             s[6],
             tuple(_plain(item) for item in opening.get(job, ())),
@@ -311,7 +331,8 @@ def _plain(item: tuple[Any, ...]) -> tuple[Any, ...]:
     """A deferred check with its statuses as plain strings (picklable anywhere)."""
     if item[0] == FIRST_TIME:
         kind, index, line, status, known, moment, raw = item
-        return (kind, index, line, status, None if known is None else str(known), moment, raw)
+        known = None if known is None else str(known)
+        return (kind, index, line, status, known, packed_time(moment), raw)
     return item
 
 
@@ -352,8 +373,21 @@ def merge(
         for job, summary in segment.jobs.items():
             state = states.get(job)
             if state is None:
+                if not summary.opening:  # a new job with nothing to check: its state as is
+                    last = summary.last
+                    states[job] = [
+                        start if last is None else maps[last],
+                        summary.events - 1,
+                        summary.last_index,
+                        _add(summary.line, lines),
+                        packed_time(summary.time),
+                        summary.raw_time,
+                        _add(summary.time_line, lines),
+                    ]
+                    continue
                 state = states[job] = [start, -1, -1, None, None, None, None]
-            offsets[job] = state[1] + 1
+            else:
+                offsets[job] = state[1] + 1
             _join(judge, maps, job, state, summary, lines)
         own = [_shifted(v, offsets, lines) for v in segment.violations]
         if found:
@@ -419,13 +453,14 @@ def _join(
                 judge.step(job, index, line, known, status)
         elif kind == FIRST_TIME:
             _, _, _, status, last_known, moment, raw = item
+            moment = packed_time(moment)  # a date-time in a summary made by hand
             earlier = state[4]
             if earlier is None:
                 continue
-            try:
+            if type(moment) is type(earlier):
                 backwards = moment < earlier
-            except TypeError:  # a number and a date-time
-                backwards = before(moment, earlier)
+            else:  # a number and a date-time
+                backwards = packed_before(moment, earlier)
             if backwards:
                 prev = known if last_known is None else last_known
                 judge.backwards(job, index, line, prev, status, raw, state[5], state[6])
@@ -443,7 +478,7 @@ def _join(
     elif state[2] < 0 and summary.line is not None:
         state[3] = _add(summary.line, lines)
     if summary.time is not None:
-        state[4] = summary.time
+        state[4] = packed_time(summary.time)
         state[5] = summary.raw_time
         state[6] = _add(summary.time_line, lines)
 
