@@ -10,7 +10,7 @@ import os
 import stat
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Any, Literal
 
 import attrs
@@ -372,27 +372,71 @@ class _Reading:
 
         if not isinstance(self.log, EventLog):
             return iter(self), None
+        batches, fast_type = self.log.batches(job_key, status_key, time_key)
+        if batches is not None:
+            return itertools.chain.from_iterable(self._limited_batches(batches)), fast_type
         pairs, fast_type = self.log.pairs(job_key, status_key, time_key)
         return self._limited(pairs), fast_type
 
-    def _limited(self, pairs: Iterator[tuple[int, Any]]) -> Iterator[tuple[int, Any]]:
+    def _limited_batches(self, batches: Iterator[Iterable[tuple[int, Any]]]) -> Iterator[Any]:
+        """:meth:`_limited` a batch at a time: a clean batch is handed on as it is.
+
+        A clean batch has no input error and no row without a key, so the
+        counts cannot change inside it; they are checked at its first event,
+        as :meth:`_limited` checks them at each.
+        """
+        from jobfsm.eventlog import CleanBatch
+
+        limit, errors = self.args.max_errors, self.log.errors
+        started = time.monotonic()
+        count = 0  # events handed on
+        for batch in batches:
+            if type(batch) is not CleanBatch:
+                pairs = list(self._limited(iter(batch), count, started))
+                count += len(pairs)
+                yield pairs
+                if self.stopped:
+                    return
+                continue
+            if not batch.size:
+                continue
+            before = len(errors)  # every error so far is on an earlier line
+            if limit and before + self._missing > limit:
+                self.stopped = True
+                return
+            if limit and before + self._missing >= limit:
+                yield [next(batch)]  # the check after the first event stops here
+                self.stopped = True
+                return
+            if self.progress and (count + batch.size) // _PROGRESS_EVERY > count // _PROGRESS_EVERY:
+                done = (count + batch.size) // _PROGRESS_EVERY * _PROGRESS_EVERY
+                _show_progress(done, time.monotonic() - started, self.where.offset(), self.size)
+            count += batch.size
+            yield batch
+
+    _missing = 0  # rows without the job or status key so far: each is an input error
+
+    def _limited(
+        self, pairs: Iterator[tuple[int, Any]], done: int = 0, started: float | None = None
+    ) -> Iterator[tuple[int, Any]]:
+        """The pairs, stopped after ``--max-errors`` input errors, with progress (after *done*)."""
         limit, keys = self.args.max_errors, (self.args.job_key, self.args.status_key)
         errors = self.log.errors
         before = 0  # input errors on lines before the current one (a reader may run ahead)
-        missing = 0  # rows without the job or status key: each is an input error
-        started = time.monotonic()
-        for count, (line, row) in enumerate(pairs, 1):
+        if started is None:
+            started = time.monotonic()
+        for count, (line, row) in enumerate(pairs, done + 1):
             while before < len(errors) and (errors[before].line or 0) < line:
                 before += 1
             if isinstance(row, dict) and (keys[0] not in row or keys[1] not in row):
-                missing += 1
-            if limit and before + missing > limit:
+                self._missing += 1
+            if limit and before + self._missing > limit:
                 self.stopped = True
                 return
             if self.progress and count % _PROGRESS_EVERY == 0:
                 _show_progress(count, time.monotonic() - started, self.where.offset(), self.size)
             yield line, row
-            if limit and before + missing >= limit:
+            if limit and before + self._missing >= limit:
                 self.stopped = True
                 return
 

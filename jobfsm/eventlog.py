@@ -100,11 +100,32 @@ class EventLog:
             fast = _fastjson.decoder(job_key, status_key, time_key)
         if fast is None:
             return self._read(), None
-        source = self.source
-        if isinstance(source, str | os.PathLike) or type(source) is _LogText:
-            # Bytes read and decoded a megabyte at a time, lines decoded in a C loop.
-            return itertools.chain.from_iterable(self._chunks(fast[0])), fast[1]
+        batches, fast_type = self.batches(job_key, status_key, time_key)
+        if batches is not None:
+            return itertools.chain.from_iterable(batches), fast_type
         return self._read(fast[0]), fast[1]
+
+    def batches(
+        self, job_key: str, status_key: str, time_key: str | None
+    ) -> tuple[Iterator[Iterable[tuple[int, Any]]] | None, type | None]:
+        """The pairs of :meth:`pairs` in batches (a block of the file each), where it reads so.
+
+        A batch the fast decoder read whole is a :class:`CleanBatch`: no line
+        of it was malformed. ``(None, None)`` when the log is not read in
+        blocks (no fast decoder, a CSV log, a stream of text).
+        """
+        if self.format != "jsonl" or not self._worth_a_fast_reader():
+            return None, None
+        source = self.source
+        if not (isinstance(source, str | os.PathLike) or type(source) is _LogText):
+            return None, None
+        from jobfsm import _fastjson  # imports msgspec: only for logs worth it
+
+        fast = _fastjson.decoder(job_key, status_key, time_key)
+        if fast is None:
+            return None, None
+        # Bytes read and decoded a megabyte at a time, lines decoded in a C loop.
+        return self._chunks(fast[0]), fast[1]
 
     def _worth_a_fast_reader(self) -> bool:
         """Whether the log may be large: a regular file below 1 MiB is read as fast without it."""
@@ -180,7 +201,7 @@ class EventLog:
                 except fast_errors:
                     yield self._lines(lines, number, fast, fast_errors, bare, open_end)
                 else:
-                    yield zip(range(number + 1, number + 1 + len(rows)), rows, strict=True)
+                    yield CleanBatch(number + 1, rows)
                 number += len(lines)
                 if not block:
                     break
@@ -433,6 +454,22 @@ def read_jsonl(source: Source, *, name: str | None = None) -> EventLog:
 def read_csv(source: Source, *, required: Sequence[str] = (), name: str | None = None) -> EventLog:
     """An :class:`EventLog` over a CSV file or text stream whose first row is a header."""
     return EventLog(source, "csv", required=required, name=name)
+
+
+class CleanBatch(zip):  # type: ignore[type-arg]
+    """``(line, row)`` pairs of consecutive lines, every one read by the fast decoder."""
+
+    __slots__ = ("first", "size")
+
+    def __new__(cls, first: int, rows: list[Any]) -> CleanBatch:
+        batch: CleanBatch = super().__new__(  # type: ignore[assignment]
+            cls, range(first, first + len(rows)), rows, strict=True
+        )
+        batch.first, batch.size = first, len(rows)
+        return batch
+
+    first: int
+    size: int
 
 
 class _LogText(io.TextIOWrapper):

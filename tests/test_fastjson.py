@@ -10,17 +10,21 @@ to the same report, or fail with the same error, with the reader on or off.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import math
+import os
+import tempfile
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from jobfsm import EventLog, EventLogError, eventlog, validate_events
 from jobfsm import _fastjson as fastjson
+from jobfsm.cli import main
 from jobfsm.eventlog import text_stream
 from tests.conftest import needs
 
@@ -37,8 +41,9 @@ scalars = st.one_of(
 )
 values = st.recursive(
     scalars,
-    lambda inner: st.lists(inner, max_size=3)
-    | st.dictionaries(st.text(max_size=3), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3)
+    ),
     max_leaves=6,
 )
 # Raw JSON text of odd values that json.dumps never writes.
@@ -146,3 +151,56 @@ def test_without_msgspec_the_standard_library_reads(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(fastjson, "msgspec", None)
     assert fastjson.decoder(*KEYS) is None
     assert _report(data, fast=True) == expected
+
+
+_GOOD = st.builds(
+    lambda job, status, t: json.dumps({"job": job, "status": status, "time": t}) + "\n",
+    st.sampled_from(["a", "b", "c"]),
+    st.sampled_from(["NotStarted", "Starting", "Running", "Completed", "Failed", "Bogus"]),
+    st.integers(0, 50),
+)
+_BAD = st.sampled_from(['{"job": "a"}\n', "not json\n", "[1, 2]\n", '{"status": "Running"}\n'])
+
+
+_FIRST = '{"job": "a", "status": "NotStarted", "time": 1}\n'  # 48 bytes
+_NEXT = '{"job":"a","status":"Starting"}\n'  # 32 bytes: two in the next block
+
+
+@settings(max_examples=60, deadline=None)
+# A block of one good and two bad lines (66 bytes), then a clean block: the
+# errors after the last good line stop the report before the clean block.
+@example(body=[_FIRST, "not json\n", "not json\n", _NEXT, _NEXT], limit=1, block=66)
+@example(body=[_FIRST, "not json\n", "not json\n", _NEXT, _NEXT], limit=2, block=66)
+@given(
+    body=st.lists(st.one_of(_GOOD, _GOOD, _GOOD, _BAD), max_size=40),
+    limit=st.integers(0, 4),
+    block=st.integers(16, 400),
+)
+def test_the_command_stops_alike_on_the_block_reader(
+    body: list[str], limit: int, block: int
+) -> None:
+    """``--max-errors`` stops at the same line whether lines come one at a time or in blocks.
+
+    The block reader hands on a block read whole by the fast decoder without
+    looking at each event; the count of input errors must stop the report
+    exactly where the line-by-line reader stops it.
+    """
+    needs("msgspec", "fast")
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "log.jsonl")
+        with open(path, "w", encoding="utf-8") as out:
+            out.writelines(body)
+        results = []
+        for fast in (False, True):
+            fastjson.enabled = fast
+            saved = eventlog._BLOCK, eventlog._FAST_MIN_BYTES
+            eventlog._BLOCK, eventlog._FAST_MIN_BYTES = block, 0
+            output = io.StringIO()
+            try:
+                with contextlib.redirect_stdout(output):
+                    code = main(["validate", path, "--workers", "1", "--max-errors", str(limit)])
+            finally:
+                fastjson.enabled = True
+                eventlog._BLOCK, eventlog._FAST_MIN_BYTES = saved
+            results.append((code, output.getvalue()))
+    assert results[1] == results[0]
