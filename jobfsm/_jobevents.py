@@ -44,16 +44,17 @@ _ObserverT = TypeVar("_ObserverT", bound=Observer)
 
 
 class Aux:
-    """What a job holds once it is used: its lock, its observers, the fields it wrote as ``{}``.
+    """What a job holds once it is used: history, lock, observers, the fields it wrote as ``{}``.
 
     Made on first need (the first event, observer or lock), so that a job
     only created costs one empty slot for all three.
     """
 
-    __slots__ = ("kept_empty", "lock", "observers")
+    __slots__ = ("history", "kept_empty", "lock", "observers")
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
+        self.history: list[Record] | None = None
         self.observers: list[Observer] | None = None
         # Mapping fields the source file wrote as an explicit `{}` (dump writes them back).
         self.kept_empty: frozenset[str] | None = None
@@ -69,7 +70,6 @@ class JobEvents:
         experiment_name: str | None
         _engine: Engine
         _status: enum.StrEnum
-        _history: list[Record] | None
         _aux: Aux | None
 
     # -- events --------------------------------------------------------------
@@ -85,6 +85,15 @@ class JobEvents:
 
     def _get_lock(self) -> threading.RLock:
         return self._get_aux().lock
+
+    @property
+    def _history(self) -> list[Record] | None:
+        aux = self._aux
+        return None if aux is None else aux.history
+
+    @_history.setter
+    def _history(self, value: list[Record] | None) -> None:
+        self._get_aux().history = value
 
     @property
     def _observers(self) -> list[Observer] | None:

@@ -28,7 +28,6 @@ from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Lifecycle
 from jobfsm.machine import (
     Engine,
     HistoryEntry,
-    Record,
     engine_for,
     entries,
 )
@@ -125,6 +124,11 @@ _READ_ONLY_HINTS = {
 }
 
 
+def _history_of(aux: Aux | None) -> tuple[HistoryEntry, ...]:
+    """The history entries a job's auxiliary object holds (none without one)."""
+    return entries(None if aux is None else aux.history)
+
+
 @attrs.define(init=False, eq=True, kw_only=True, on_setattr=attrs.setters.NO_OP)
 class Job(JobEvents):
     """Base class of all jobs; instantiate a subclass such as :class:`CommandJob`.
@@ -191,14 +195,14 @@ class Job(JobEvents):
     # One engine per lifecycle value (engine_for), so comparing engines compares lifecycles.
     _engine: Engine = attrs.field(default=_DEFAULT_ENGINE, alias="engine", repr=False)
     _status: enum.StrEnum = attrs.field(init=False)
-    # Compact records (see machine.Record); compared and shown as the entries they stand for.
-    _history: list[Record] | None = attrs.field(
-        init=False, default=None, eq=entries, repr=lambda h: repr(entries(h))
+    # The job's history (compact records, see machine.Record), lock, observers
+    # and the mapping fields its source file wrote as an explicit `{}`, in one
+    # object made when first needed (see JobEvents): one slot instead of four
+    # keeps a job close to a record of its fields. Compared and shown as the
+    # history entries it holds, under the name `_history`.
+    _aux: Aux | None = attrs.field(
+        init=False, default=None, eq=_history_of, repr=lambda a: repr(_history_of(a))
     )
-    # The job's lock, observers and the mapping fields its source file wrote as
-    # an explicit `{}`, in one object made when first needed (see JobEvents):
-    # one slot instead of three keeps a job close to a record of its fields.
-    _aux: Aux | None = attrs.field(init=False, default=None, eq=False, repr=False)
 
     def __init__(
         self,
@@ -500,6 +504,8 @@ def _repr(cls: type[Job]) -> Callable[[Job], str]:
         if not field.repr:
             continue
         label = field.alias if _is_lazy(field) else field.name
+        if field.name == "_aux":
+            label = "_history"  # what it is shown as
         form: Callable[[Any], str] = field.repr if callable(field.repr) else repr
         if _is_lazy(field):
             form = _lazy_repr

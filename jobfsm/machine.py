@@ -127,8 +127,9 @@ class _Stateful(Protocol):
     """What the engine needs of a model: a status slot and a history list."""
 
     _status: enum.StrEnum
-    _history: list[Record] | None
-    _aux: Any  # an object with an ``observers`` list (or None), or None
+    # The job's auxiliary object (jobfsm._jobevents.Aux): ``history`` and
+    # ``observers``, each a list or None. It exists while the job's lock is held.
+    _aux: Any
 
     @property
     def name(self) -> str | None: ...
@@ -264,13 +265,13 @@ class Engine:
             record = _record(args[0], model._status, event_data.event.name, args[2])
         else:
             record = (args[0], model._status, event_data.event.name, time_ns())
-        history = model._history
+        aux = model._aux  # made with the job's lock, which the caller holds
+        history = aux.history
         if history is None:
-            model._history = [record]
+            aux.history = [record]
         else:
             history.append(record)
-        aux = model._aux
-        own = None if aux is None else aux.observers
+        own = aux.observers
         if self.observers or own:
             entry = _entry(record)
             for observer in self.observers:
@@ -294,14 +295,9 @@ class Engine:
             IllegalTransitionError: *event* (or *to*) is not allowed now; nothing changed.
         """
         source = job._status
-        history = job._history
-        aux = job._aux
-        if (
-            self.compiled
-            and to is None
-            and not self.observers
-            and (aux is None or not aux.observers)
-        ):
+        aux = job._aux  # made with the job's lock, which the caller holds
+        history = aux.history
+        if self.compiled and to is None and not self.observers and not aux.observers:
             dest = self._direct[source].get(event)
             if dest is not None:
                 # What the transitions path does when no observer is attached
@@ -314,7 +310,7 @@ class Engine:
                     else _record(source, dest, event, extra)
                 )
                 if history is None:
-                    job._history = [record]
+                    aux.history = [record]
                 else:
                     history.append(record)
                 return dest
@@ -347,7 +343,7 @@ class Engine:
                 del history[size:]
             # Reassigned, not only truncated: an observer may have restored
             # the job, which puts a new list in place.
-            job._history = history
+            aux.history = history
             raise
         return job._status
 
@@ -369,7 +365,8 @@ class Engine:
             return target
         if len(dests) == 1:
             return dests[0]  # type: ignore[no-any-return]
-        previous = job._history[-1][0] if job._history else None
+        history: list[Record] | None = job._aux.history
+        previous = history[-1][0] if history else None
         if previous is not None and previous in dests:
             return previous
         held = (

@@ -344,7 +344,7 @@ class JobStore(StoreBase):
         if dests is not None and to is None:
             previous = tx.execute(self._sql["previous"], (name,)).fetchone()
             if previous is not None:
-                probe._history = [(self._parse(name, previous[0]), source, "", 0)]
+                probe._aux.history = [(self._parse(name, previous[0]), source, "", 0)]
         try:
             if dests is None:
                 raise IllegalTransitionError(name, source, event, tuple(self._table[source]))
@@ -378,8 +378,15 @@ class _Probe:
     def __init__(self, name: str, status: enum.StrEnum) -> None:
         self.name = name
         self._status = status
-        self._history: list[Any] | None = None
-        self._aux = None
+        self._aux = _ProbeAux()
+
+
+class _ProbeAux:
+    """The history (at most the status before) and the observers (none) of a probe."""
+
+    def __init__(self) -> None:
+        self.history: list[Any] | None = None
+        self.observers = None
 
 
 def _backend_for(target: str | os.PathLike[str]) -> type[JobStore]:
