@@ -52,17 +52,29 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def split(path: str | os.PathLike[str], parts: int) -> list[tuple[int, int]]:
-    """Byte ranges ``[start, stop)`` of *path*, about equal, each ending at a line end.
+#: The first range's share against each other range's: the first is read by
+#: the calling process, whose segment is neither pickled nor sent back, so it
+#: can take more lines in the same time (on a log of 50,000 jobs, sending one
+#: segment back costs about a fifth of folding it).
+FIRST_WEIGHT = 1.4
 
-    A range ends just after a ``\\n`` (or at the end of the file), so no line
-    and no UTF-8 character is cut; empty ranges are left out.
+
+def split(
+    path: str | os.PathLike[str], parts: int, first_weight: float = 1.0
+) -> list[tuple[int, int]]:
+    """Byte ranges ``[start, stop)`` of *path*, each ending at a line end.
+
+    The ranges are about equal, except the first, which is *first_weight*
+    times as long as each other. A range ends just after a ``\\n`` (or at the
+    end of the file), so no line and no UTF-8 character is cut; empty ranges
+    are left out.
     """
     size = os.path.getsize(path)
+    total = first_weight + parts - 1
     bounds = [0]
     with open(path, "rb") as raw:
         for k in range(1, parts):
-            target = max(size * k // parts, bounds[-1])
+            target = max(int(size * (first_weight + k - 1) / total), bounds[-1])
             if target >= size:
                 break
             raw.seek(max(target - 1, 0))
@@ -128,7 +140,7 @@ def validate_file(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    ranges = split(path, workers)
+    ranges = split(path, workers, FIRST_WEIGHT)
     if len(ranges) < 2 or not can_fork():
         return None
     _TASK.update(path=path, ranges=ranges, options=options)

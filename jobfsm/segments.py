@@ -225,8 +225,10 @@ def fold_states(
                                     state[5], state[6])  # fmt: skip
             elif not opens_log:  # compared in merge() with the time before the segment
                 known = ok[_SELF]
+                # Plain data (a status's spelling, a packed time): summaries() keeps it as is.
                 defer(job, (FIRST_TIME, index, line, status,
-                            None if known is _UNKNOWN else known, moment, raw_time))  # fmt: skip
+                            None if known is _UNKNOWN else str(known), packed_time(moment),
+                            raw_time))  # fmt: skip
             state[4] = moment
             state[5] = raw_time
             state[6] = line
@@ -312,28 +314,24 @@ def summaries(
 ) -> dict[str, SegmentSummary]:
     """The per-job states of :func:`fold_states` as plain-data summaries."""
     out = {}
+    make = SegmentSummary._make
+    get_opening = opening.get
     for job, s in states.items():
         last = s[0][_SELF]
-        out[job] = SegmentSummary(
-            s[1] + 1,
-            None if last is None or last is _UNKNOWN else str(last),
-            s[2],
-            s[3],
-            packed_time(s[4]),
-            s[5],
-            s[6],
-            tuple(_plain(item) for item in opening.get(job, ())),
+        out[job] = make(
+            (
+                s[1] + 1,
+                None if last is None or last is _UNKNOWN else str(last),
+                s[2],
+                s[3],
+                packed_time(s[4]),
+                s[5],
+                s[6],
+                # The deferred checks are plain data already (see fold_states, _Judge).
+                tuple(get_opening(job, ())),
+            )
         )
     return out
-
-
-def _plain(item: tuple[Any, ...]) -> tuple[Any, ...]:
-    """A deferred check with its statuses as plain strings (picklable anywhere)."""
-    if item[0] == FIRST_TIME:
-        kind, index, line, status, known, moment, raw = item
-        known = None if known is None else str(known)
-        return (kind, index, line, status, known, packed_time(moment), raw)
-    return item
 
 
 # -- merge -------------------------------------------------------------------------
