@@ -423,22 +423,27 @@ class _Reading:
         limit, keys = self.args.max_errors, (self.args.job_key, self.args.status_key)
         errors = self.log.errors
         before = 0  # input errors on lines before the current one (a reader may run ahead)
+        missing = self._missing
         if started is None:
             started = time.monotonic()
-        for count, (line, row) in enumerate(pairs, done + 1):
-            while before < len(errors) and (errors[before].line or 0) < line:
-                before += 1
-            if isinstance(row, dict) and (keys[0] not in row or keys[1] not in row):
-                self._missing += 1
-            if limit and before + self._missing > limit:
-                self.stopped = True
-                return
-            if self.progress and count % _PROGRESS_EVERY == 0:
-                _show_progress(count, time.monotonic() - started, self.where.offset(), self.size)
-            yield line, row
-            if limit and before + self._missing >= limit:
-                self.stopped = True
-                return
+        try:
+            for count, (line, row) in enumerate(pairs, done + 1):
+                while before < len(errors) and (errors[before].line or 0) < line:
+                    before += 1
+                if isinstance(row, dict) and (keys[0] not in row or keys[1] not in row):
+                    missing += 1
+                if limit and before + missing > limit:
+                    self.stopped = True
+                    return
+                if self.progress and count % _PROGRESS_EVERY == 0:
+                    offset = self.where.offset()
+                    _show_progress(count, time.monotonic() - started, offset, self.size)
+                yield line, row
+                if limit and before + missing >= limit:
+                    self.stopped = True
+                    return
+        finally:
+            self._missing = missing
 
 
 def _show_progress(count: int, seconds: float, offset: int | None, size: int | None) -> None:
