@@ -123,7 +123,9 @@ def _work(index: int) -> Segment | None:
     path, ranges, options = _TASK["path"], _TASK["ranges"], _TASK["options"]
     start, stop = ranges[index]
     try:
-        return fold_range(path, start, stop, **options)
+        # The first range is folded by the calling process, which merges its
+        # live states as they are: no summaries to make and read back.
+        return fold_range(path, start, stop, live=index == 0, **options)
     except EventLogError:
         return None  # the caller reads the file in one process and words the error
 

@@ -110,6 +110,9 @@ class Segment:
     #: Other spellings of statuses read: ``(spelling, count, job, index, line)``
     #: of each one's first use in the segment.
     aliases: tuple[tuple[Any, ...], ...] = ()
+    #: With ``fold(..., live=True)``: the fold's own per-job states, which
+    #: :func:`merge` takes as they are (``jobs`` is then empty). Never pickled.
+    live: dict[Any, list[Any]] | None = attrs.field(default=None, eq=False, repr=False)
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickle the per-job summaries as columns (see :mod:`jobfsm._wire`): much faster."""
@@ -260,6 +263,7 @@ def fold(
     status_key: str = "status",
     time_key: str | None = "time",
     keep_gaps: bool = False,
+    live: bool = False,
 ) -> Segment:
     """Validate one segment of a log on its own.
 
@@ -272,7 +276,12 @@ def fold(
             an ``EventLog``, default: the lines it read; else ``0``).
         mode, lifecycle, require_initial, job_key, status_key, time_key, keep_gaps:
             As for :func:`~jobfsm.validate.validate_events`.
+        live: Keep the fold's own per-job states for :func:`merge` in this
+            process instead of summaries (only for a segment that opens the
+            log: it is merged first, and never pickled).
     """
+    if live and not opens_log:
+        raise ValueError("live=True is only for a segment that opens the log")
     judge = _Judge(lifecycle, mode, require_initial)
     if not keep_gaps:
         judge.gaps = None
@@ -301,7 +310,8 @@ def fold(
         opens_log=opens_log,
         lines=lines or 0,
         events=count,
-        jobs=summaries(states, judge.opening),
+        jobs={} if live else summaries(states, judge.opening),
+        live=states if live else None,
         violations=tuple(judge.violations),
         gaps=tuple(judge.gaps or ()),
         input_errors=tuple(errors),
@@ -368,6 +378,12 @@ def merge(
         more: list[Gap] | None = [] if keep_gaps and mode == "observed" else None
         judge.violations, judge.gaps = found, more
         offsets: dict[str, int] = {}
+        if segment.live is not None:
+            if states:
+                raise ValueError("a segment folded with live=True must be merged first")
+            states = segment.live
+            for kept in states.values():
+                kept[4] = packed_time(kept[4])  # merge compares packed times
         for job, summary in segment.jobs.items():
             state = states.get(job)
             if state is None:

@@ -13,6 +13,7 @@ import io
 import itertools
 import json
 import pickle
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ from hypothesis import strategies as st
 
 from jobfsm import EventLog, validate_events
 from jobfsm import _fastjson as fastjson
+from jobfsm._judge import before
+from jobfsm._wire import packed_before, packed_time
 from jobfsm._workers import fold_range, split
 from jobfsm.cli import main
 from jobfsm.segments import Segment, SegmentSummary, fold, merge
@@ -61,22 +64,37 @@ def _one_process(text: str, opts: dict[str, Any]) -> Any:
     return validate_events(EventLog(io.StringIO(text, newline=""), "jsonl"), **opts)
 
 
-def _segments(parts: list[str], opts: dict[str, Any]) -> list[Segment]:
+def _segments(
+    parts: list[str], opts: dict[str, Any], live: bool = False, pickled: bool = False
+) -> list[Segment]:
+    """The parts folded; *live*: the first keeps its states; *pickled*: the others travel."""
     fold_opts = {k: v for k, v in opts.items() if k != "require_terminal"}
-    return [
+    segments = [
         fold(EventLog(io.StringIO(part, newline=""), "jsonl", opens_file=k == 0),
-             opens_log=k == 0, **fold_opts)
+             opens_log=k == 0, live=live and k == 0, **fold_opts)
         for k, part in enumerate(parts)
-    ]
+    ]  # fmt: skip
+    if pickled:  # as a worker sends them back: columns, times as integers
+        segments[1:] = [pickle.loads(pickle.dumps(s)) for s in segments[1:]]
+    return segments
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(lines=lines, cuts=st.lists(st.integers(0, 40), max_size=4), opts=options,
-       fast=st.booleans())  # fmt: skip
+       fast=st.booleans(), live=st.booleans(), pickled=st.booleans())  # fmt: skip
 def test_any_split_merges_to_the_one_process_report(
-    lines: list[tuple[str, str]], cuts: list[int], opts: dict[str, Any], fast: bool
+    lines: list[tuple[str, str]],
+    cuts: list[int],
+    opts: dict[str, Any],
+    fast: bool,
+    live: bool,
+    pickled: bool,
 ) -> None:
-    """Folding the parts of a log cut at line ends and merging them equals one pass."""
+    """Folding the parts of a log cut at line ends and merging them equals one pass.
+
+    Whether the first part keeps its live states (as the calling process of
+    ``--workers`` does) and whether the others are pickled on the way back.
+    """
     text = "".join(body + end for body, end in lines)
     bounds = sorted({min(c, len(lines)) for c in cuts} | {0, len(lines)})
     parts = ["".join(b + e for b, e in lines[a:z]) for a, z in itertools.pairwise(bounds)]
@@ -84,7 +102,7 @@ def test_any_split_merges_to_the_one_process_report(
     try:
         expected = _one_process(text, opts)
         got = merge(
-            _segments(parts or [""], opts),
+            _segments(parts or [""], opts, live=live, pickled=pickled),
             mode=opts["mode"],
             require_initial=opts["require_initial"],
             require_terminal=opts["require_terminal"],
@@ -93,6 +111,18 @@ def test_any_split_merges_to_the_one_process_report(
     finally:
         fastjson.enabled = True
     assert got == expected
+
+
+def test_live_states_are_for_the_first_segment_only() -> None:
+    """A segment that keeps live states must open the log and be merged first."""
+    text = '{"job": "a", "status": "Running"}\n'
+    with pytest.raises(ValueError, match="opens the log"):
+        fold(EventLog(io.StringIO(text), "jsonl"), opens_log=False, live=True)
+    first = fold(EventLog(io.StringIO(text), "jsonl"), opens_log=True)
+    live = fold(EventLog(io.StringIO(text), "jsonl"), opens_log=True, live=True)
+    assert live.jobs == {}
+    with pytest.raises(ValueError, match="merged first"):
+        merge([first, live])
 
 
 def test_segments_are_plain_data() -> None:
@@ -209,3 +239,24 @@ def test_cli_large_log_prints_the_same_with_any_reader(
         outputs.append((code, capsys.readouterr().out))
     assert outputs[0] == outputs[1] == outputs[2]
     assert ('"stopped_after_errors": 7' in outputs[0][1]) == (max_errors == "7")
+
+
+_instants = st.one_of(
+    st.datetimes(
+        min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(UTC)
+    ),
+    st.datetimes(timezones=st.just(timezone(timedelta(hours=-7)))).filter(
+        lambda d: datetime(1, 1, 2, tzinfo=UTC) < d < datetime(9999, 12, 30, tzinfo=UTC)
+    ),
+    st.floats(-1e11, 1e11, allow_nan=False),
+    st.integers(-(10**10), 10**10).map(float),
+)
+
+
+@given(a=_instants, b=_instants)
+def test_packed_times_compare_as_the_times_do(a: Any, b: Any) -> None:
+    """A segment keeps date-times as integer microseconds: every comparison merge makes agrees."""
+    pa, pb = packed_time(a), packed_time(b)
+    assert type(pa) is (int if isinstance(a, datetime) else float)
+    same_kind = type(pa) is type(pb)
+    assert (pa < pb if same_kind else packed_before(pa, pb)) == before(a, b)
