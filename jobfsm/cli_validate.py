@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import heapq
-import itertools
 import json
 import os
 import stat
 import sys
-import time
-from collections.abc import Iterable, Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Any, Literal
 
 import attrs
 
+from jobfsm import cli_validate_report
+from jobfsm._validate_reading import PROGRESS_MIN_BYTES, Position, Reading
 from jobfsm.cli import (
     EXIT_INPUT_ERROR,
     EXIT_OK,
@@ -25,8 +23,6 @@ from jobfsm.cli import (
 )
 
 if TYPE_CHECKING:
-    from jobfsm._judge import Violation
-    from jobfsm.eventlog import MalformedEvent
     from jobfsm.lifecycle import Lifecycle
     from jobfsm.validate import Report
 
@@ -144,14 +140,14 @@ def _validate(args: argparse.Namespace) -> int:
     except (OSError, ValueError):
         head = b""
     try:
-        return _validate_stream(args, name, text_stream(binary), size, _Position(binary, head))
+        return _validate_stream(args, name, text_stream(binary), size, Position(binary, head))
     finally:
         if not stdin:
             binary.close()
 
 
 def _validate_stream(
-    args: argparse.Namespace, name: str, source: IO[str], size: int | None, where: _Position
+    args: argparse.Namespace, name: str, source: IO[str], size: int | None, where: Position
 ) -> int:
     """Validate the event log read from *source* and print the report."""
     from jobfsm import cli_lifecycles
@@ -173,12 +169,12 @@ def _validate_stream(
     except cli_lifecycles.LifecycleOptionError as exc:
         return _fail(str(exc))
     log = EventLog(source, input_format, required=(args.job_key, args.status_key), name=name)
-    show_progress = _stderr_is_tty() and (size is None or size >= _PROGRESS_MIN_BYTES)
-    reading = _Reading(log, args, size if show_progress else None, where, show_progress)
+    show_progress = _stderr_is_tty() and (size is None or size >= PROGRESS_MIN_BYTES)
+    reading = Reading(log, args, size if show_progress else None, where, show_progress)
     if input_format == "jsonl" and getattr(args, "regular_file", False) and size is not None:
         on_workers = _validate_on_workers(args, name, size, lifecycle)
         if on_workers is not None:  # `log` was not read: the workers' report is the whole one
-            hints = _hints(args, input_format, where.head)
+            hints = cli_validate_report.hints(args, input_format, where.head)
             return _print_report(args, name, on_workers, reading, hints, lifecycle, as_target)
     try:
         report = _validated(reading, args, lifecycle)
@@ -190,7 +186,7 @@ def _validate_stream(
         if show_progress:
             sys.stderr.write("\r\033[K")
             sys.stderr.flush()
-    hints = _hints(args, input_format, where.head)
+    hints = cli_validate_report.hints(args, input_format, where.head)
     return _print_report(args, name, report, reading, hints, lifecycle, as_target)
 
 
@@ -251,7 +247,7 @@ def _validate_columnar(args: argparse.Namespace, name: str) -> int:
             [args.job_key, args.status_key, args.time_key],
             required=(args.job_key, args.status_key),
         )
-        reading = _Reading(log, args, None, _Position(io.BytesIO(), b""), show_progress)
+        reading = Reading(log, args, None, Position(io.BytesIO(), b""), show_progress)
         report = _validated(reading, args, lifecycle)
     except (EventLogError, MissingExtraError) as exc:
         return _fail(str(exc))
@@ -264,7 +260,7 @@ def _validate_columnar(args: argparse.Namespace, name: str) -> int:
     return _print_report(args, name, report, reading, [], lifecycle, as_target)
 
 
-def _validated(reading: _Reading, args: argparse.Namespace, lifecycle: Lifecycle) -> Report:
+def _validated(reading: Reading, args: argparse.Namespace, lifecycle: Lifecycle) -> Report:
     """The report of the events *reading* hands out, by the command line's options."""
     from jobfsm.validate import validate_events
 
@@ -285,7 +281,7 @@ def _print_report(
     args: argparse.Namespace,
     name: str,
     report: Report,
-    reading: _Reading,
+    reading: Reading,
     hints: list[str],
     lifecycle: Lifecycle,
     as_target: object,
@@ -312,14 +308,18 @@ def _print_report(
         hints = []
     try:
         if args.format == "json":
-            data = _json_report(args, name, report, reading.stopped, hints, lifecycle.name)
+            data = cli_validate_report.json_report(
+                args, name, report, reading.stopped, hints, lifecycle.name
+            )
             # Written as it is made: the violations become dictionaries one at a
             # time, so a large report is never held twice.
             sys.stdout.writelines(json.JSONEncoder(indent=2).iterencode(data))
             sys.stdout.write("\n")
         else:
             sys.stdout.writelines(cli_lifecycles.alias_notes(name, report))
-            sys.stdout.writelines(_text_report(name, report, reading.stopped, args.max_errors))
+            sys.stdout.writelines(
+                cli_validate_report.text_report(name, report, reading.stopped, args.max_errors)
+            )
             sys.stdout.writelines(f"{name}: hint: {hint}\n" for hint in hints)
         sys.stdout.flush()
     except BrokenPipeError:
@@ -333,201 +333,6 @@ def _print_report(
     return EXIT_VIOLATIONS if report.violations else EXIT_OK
 
 
-class _Position:
-    """How far reading has got in the binary input, and its first bytes (for hints)."""
-
-    def __init__(self, binary: IO[bytes], head: bytes) -> None:
-        self.binary = binary
-        self.head = head
-
-    def offset(self) -> int | None:
-        try:
-            return self.binary.tell()
-        except (OSError, ValueError):
-            return None
-
-
-class _Reading:
-    """The log's events, stopped after ``--max-errors`` input errors, with progress."""
-
-    def __init__(
-        self,
-        log: Any,
-        args: argparse.Namespace,
-        size: int | None,
-        where: _Position,
-        progress: bool,
-    ) -> None:
-        self.log, self.args, self.size, self.where, self.progress = log, args, size, where, progress
-        self.stopped = False
-
-    def __iter__(self) -> Iterator[tuple[int, Any]]:
-        return self._limited(iter(self.log))
-
-    def _validation_pairs(
-        self, job_key: str, status_key: str, time_key: str | None
-    ) -> tuple[Iterator[tuple[int, Any]], Any]:
-        """The log's pairs for validate_events (the fast reader's, where installed)."""
-        from jobfsm.eventlog import EventLog
-
-        if not isinstance(self.log, EventLog):
-            return iter(self), None
-        batches, fast_type = self.log.batches(job_key, status_key, time_key)
-        if batches is not None:
-            return itertools.chain.from_iterable(self._limited_batches(batches)), fast_type
-        pairs, fast_type = self.log.pairs(job_key, status_key, time_key)
-        return self._limited(pairs), fast_type
-
-    def _limited_batches(self, batches: Iterator[Iterable[tuple[int, Any]]]) -> Iterator[Any]:
-        """:meth:`_limited` a batch at a time: a clean batch is handed on as it is.
-
-        A clean batch has no input error and no row without a key, so the
-        counts cannot change inside it; they are checked at its first event,
-        as :meth:`_limited` checks them at each.
-        """
-        from jobfsm.eventlog import CleanBatch
-
-        limit, errors = self.args.max_errors, self.log.errors
-        started = time.monotonic()
-        count = 0  # events handed on
-        for batch in batches:
-            if type(batch) is not CleanBatch:
-                pairs = list(self._limited(iter(batch), count, started))
-                count += len(pairs)
-                yield pairs
-                if self.stopped:
-                    return
-                continue
-            if not batch.size:
-                continue
-            before = len(errors)  # every error so far is on an earlier line
-            if limit and before + self._missing > limit:
-                self.stopped = True
-                return
-            if limit and before + self._missing >= limit:
-                yield [next(batch)]  # the check after the first event stops here
-                self.stopped = True
-                return
-            if self.progress and (count + batch.size) // _PROGRESS_EVERY > count // _PROGRESS_EVERY:
-                done = (count + batch.size) // _PROGRESS_EVERY * _PROGRESS_EVERY
-                _show_progress(done, time.monotonic() - started, self.where.offset(), self.size)
-            count += batch.size
-            yield batch
-
-    _missing = 0  # rows without the job or status key so far: each is an input error
-
-    def _limited(
-        self, pairs: Iterator[tuple[int, Any]], done: int = 0, started: float | None = None
-    ) -> Iterator[tuple[int, Any]]:
-        """The pairs, stopped after ``--max-errors`` input errors, with progress (after *done*)."""
-        limit, keys = self.args.max_errors, (self.args.job_key, self.args.status_key)
-        errors = self.log.errors
-        before = 0  # input errors on lines before the current one (a reader may run ahead)
-        missing = self._missing
-        if started is None:
-            started = time.monotonic()
-        try:
-            for count, (line, row) in enumerate(pairs, done + 1):
-                while before < len(errors) and (errors[before].line or 0) < line:
-                    before += 1
-                if isinstance(row, dict) and (keys[0] not in row or keys[1] not in row):
-                    missing += 1
-                if limit and before + missing > limit:
-                    self.stopped = True
-                    return
-                if self.progress and count % _PROGRESS_EVERY == 0:
-                    offset = self.where.offset()
-                    _show_progress(count, time.monotonic() - started, offset, self.size)
-                yield line, row
-                if limit and before + missing >= limit:
-                    self.stopped = True
-                    return
-        finally:
-            self._missing = missing
-
-
-def _show_progress(count: int, seconds: float, offset: int | None, size: int | None) -> None:
-    rate = f", {count / seconds:,.0f} events/s" if seconds > 0 else ""
-    if size and offset is not None:
-        done = f"{min(offset / size, 1.0):.0%} ({count:,} events{rate})"
-    else:
-        done = f"{count:,} events read{rate.replace(', ', ' (', 1) + ')' if rate else ''}"
-    sys.stderr.write(f"\rjobfsm: {done}")
-    sys.stderr.flush()
-
-
-def _hints(args: argparse.Namespace, input_format: str, head: bytes) -> list[str]:
-    """Likely causes of input errors, from the first bytes of the input."""
-    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
-    first = text.lstrip().split("\n", 1)[0].strip()
-    hints = []
-    if input_format == "jsonl" and text.lstrip().startswith("["):
-        hints.append(
-            "the input looks like one JSON array; jobfsm reads JSON Lines, one object per "
-            "line (convert with: jq -c '.[]' FILE)"
-        )
-    elif (
-        input_format == "jsonl"
-        and args.input_format is None
-        and "," in first
-        and not (first.startswith("{"))
-    ):
-        hints.append("the input looks like CSV; pass --input-format csv")
-        input_format = "csv"
-    if input_format == "csv" and first:
-        header = [column.strip().strip('"') for column in first.split(",")]
-        for option, key in (("--job-key", args.job_key), ("--status-key", args.status_key)):
-            if key in header:
-                continue
-            near = [c for c in header if c.lower() == key.lower()]
-            if near:
-                hints.append(f"the header has {near[0]!r}: pass {option} {near[0]}")
-    return hints
-
-
-def _json_report(
-    args: argparse.Namespace,
-    name: str,
-    report: Report,
-    stopped: bool,
-    hints: list[str],
-    lifecycle: str,
-) -> dict[str, Any]:
-    from jobfsm._judge import Reason
-
-    counts = {str(reason): 0 for reason in Reason}
-    for violation in report.violations:
-        counts[str(violation.reason)] += 1
-    counts["input_errors"] = len(report.input_errors)
-    data = report.to_dict(lazy=True)
-    data.update(
-        {
-            "file": name,
-            "mode": report.mode,
-            "lifecycle": lifecycle,
-            "empty": report.events == 0 and not report.input_errors,
-            "counts": counts,
-            "gaps": [
-                {
-                    "job": gap.job,
-                    "index": gap.index,
-                    "line": gap.line,
-                    "from": str(gap.from_),
-                    "to": str(gap.to),
-                    "skipped": [str(s) for s in gap.skipped],
-                }
-                for gap in report.gaps
-            ],
-            "stopped_after_errors": args.max_errors if stopped else None,
-            "hints": hints,
-        }
-    )
-    return data
-
-
-#: Files at least this large show progress on a terminal (stdin always does).
-_PROGRESS_MIN_BYTES = 16 * 1024 * 1024
-_PROGRESS_EVERY = 200_000
 _PEEK_BYTES = 4096
 
 _FORMATS: dict[str, Literal["jsonl", "csv", "parquet"]] = {
@@ -552,79 +357,3 @@ def _parquet_folder(path: str) -> bool:
         if any(_FORMATS.get(os.path.splitext(f)[1].lower()) == "parquet" for f in files):
             return True
     return False
-
-
-def _text_report(
-    name: str, report: Report, stopped: bool = False, max_errors: int = 0
-) -> Iterator[str]:
-    """One line per violation or input error, in line order, then a summary.
-
-    The lines are made as they are written: the violations are put in line
-    order by reference (one small key each), never as a list of texts.
-    """
-    from jobfsm.eventlog import MalformedEvent
-
-    errors: list[MalformedEvent | Violation] = sorted(report.input_errors, key=_line_key)
-    violations: Sequence[MalformedEvent | Violation] = report.violations
-    if any(_line_key(a) > _line_key(b) for a, b in itertools.pairwise(violations)):
-        violations = tuple(sorted(violations, key=_line_key))  # stable: ties keep their order
-    # An input error comes before a violation of the same line, as it is read first.
-    for item in heapq.merge(errors, violations, key=_line_key):
-        if isinstance(item, MalformedEvent):
-            where = f"{name}:{item.line}" if item.line is not None else name
-            yield _escaped(f"{where}: input error: {item.message}") + "\n"
-            continue
-        allowed = ", ".join(item.allowed) or "none"
-        where = f"{name}:{item.line}" if item.line is not None else name
-        job, to = _shown(item.job), _shown(item.to) if item.to else "-"
-        yield (
-            _escaped(
-                f"{where}: job {job}: index {item.index}: {item.from_ or '-'} -> {to}: "
-                f"{item.reason}: {item.message} (allowed: {allowed})"
-            )
-            + "\n"
-        )
-    scope = (
-        f"{_plural(report.events, 'event')} of {_plural(report.jobs, 'job')}, {report.mode} mode"
-    )
-    if stopped:
-        yield (
-            f"{name}: stopped after {max_errors} input errors (--max-errors); the figures "
-            "below cover the lines read until then\n"
-        )
-    if report.ok and report.events == 0:
-        yield f"{name}: empty: no events to check\n"
-        return
-    if report.ok:
-        yield f"{name}: ok: no violations ({scope})\n"
-        return
-    bad_jobs = len({v.job for v in report.violations})
-    yield (
-        f"{name}: {_plural(len(report.violations), 'violation')} in "
-        f"{_plural(bad_jobs, 'job')}, {_plural(len(report.input_errors), 'input error')} "
-        f"({scope})\n"
-    )
-
-
-def _line_key(item: MalformedEvent | Violation) -> int:
-    return item.line or 0
-
-
-def _escaped(text: str) -> str:
-    """*text* with control characters (a CR in a padded time) written as escapes,
-    so that each report line stays one line."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-
-
-def _shown(value: str | None) -> str:
-    """*value* as is, or quoted when a line break or edge spaces would hide or split it."""
-    if value is None:
-        return "None"
-    text = str(value)
-    return text if text.isprintable() and text == text.strip() and text else repr(text)
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

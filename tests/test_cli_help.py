@@ -182,11 +182,12 @@ def test_progress_shows_percentage_and_rate(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """On a terminal, progress for a file shows the share read and the rate."""
+    import jobfsm._validate_reading as reading
     import jobfsm.cli_validate as cli_validate
 
     monkeypatch.setattr(cli_validate, "_stderr_is_tty", lambda: True)
-    monkeypatch.setattr(cli_validate, "_PROGRESS_MIN_BYTES", 0)
-    monkeypatch.setattr(cli_validate, "_PROGRESS_EVERY", 2)
+    monkeypatch.setattr(cli_validate, "PROGRESS_MIN_BYTES", 0)
+    monkeypatch.setattr(reading, "_PROGRESS_EVERY", 2)
     log = _jsonl(tmp_path / "log.jsonl", EVENTS * 4)
     assert main(["validate", str(log), "--mode", "observed"]) == 1  # the repeats go back
     err = capsys.readouterr().err
