@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import attrs
 
 from jobfsm.errors import InvalidHistoryError, NoWorkingDirectoryError, TimeWentBackwardsError
+from jobfsm.lifecycle import DEFAULT_LIFECYCLE
 from jobfsm.machine import (
     Engine,
     Extra,
@@ -28,6 +29,7 @@ from jobfsm.machine import (
     Observer,
     Record,
     check_observer,
+    engine_for,
     entries,
     record_time,
 )
@@ -40,19 +42,23 @@ if TYPE_CHECKING:
 __all__ = ["JobEvents"]
 
 _LOCK_INIT = threading.Lock()
+#: The engine of the default lifecycle: a job without an auxiliary object follows it.
+DEFAULT_ENGINE = engine_for(DEFAULT_LIFECYCLE)
 _ObserverT = TypeVar("_ObserverT", bound=Observer)
 
 
 class Aux:
-    """What a job holds once it is used: history, lock, observers, the fields it wrote as ``{}``.
+    """What a job holds once used: engine, history, lock, observers, the fields it wrote as ``{}``.
 
     Made on first need (the first event, observer or lock), so that a job
     only created costs one empty slot for all three.
     """
 
-    __slots__ = ("history", "kept_empty", "lock", "observers")
+    __slots__ = ("engine", "history", "kept_empty", "lock", "observers")
 
-    def __init__(self) -> None:
+    def __init__(self, engine: Engine = DEFAULT_ENGINE) -> None:
+        # The engine of the job's lifecycle (made with the job when it is not the default).
+        self.engine = engine
         self.lock = threading.RLock()
         self.history: list[Record] | None = None
         self.observers: list[Observer] | None = None
@@ -68,7 +74,6 @@ class JobEvents:
     else:
         name: str | None
         experiment_name: str | None
-        _engine: Engine
         _status: enum.StrEnum
         _aux: Aux | None
 
@@ -85,6 +90,11 @@ class JobEvents:
 
     def _get_lock(self) -> threading.RLock:
         return self._get_aux().lock
+
+    @property
+    def _engine(self) -> Engine:
+        aux = self._aux
+        return DEFAULT_ENGINE if aux is None else aux.engine
 
     @property
     def _history(self) -> list[Record] | None:
@@ -145,10 +155,12 @@ class JobEvents:
         # made, job already submitted) costs a few attribute reads and the lock.
         # acquire/try/release does what `with lock:` does, at about half the cost.
         aux = self._aux
-        lock = (aux if aux is not None else self._get_aux()).lock
+        if aux is None:
+            aux = self._get_aux()
+        lock = aux.lock
         lock.acquire()
         try:
-            engine = self._engine
+            engine = aux.engine
             extra = (
                 None
                 if at is None and reason is None and source is None

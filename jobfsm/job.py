@@ -19,7 +19,7 @@ from typing import IO, TYPE_CHECKING, Any, ClassVar, Generic, NoReturn, TypeVar,
 
 import attrs
 
-from jobfsm._jobevents import _LOCK_INIT, Aux, JobEvents
+from jobfsm._jobevents import _LOCK_INIT, DEFAULT_ENGINE, Aux, JobEvents
 from jobfsm._jobtypes import AZURE_JOB_TYPES, allow_job_type, job_type, job_types, one_edit
 from jobfsm.errors import (
     ReadOnlyAttributeError,
@@ -45,7 +45,7 @@ __all__ = [
 ]
 
 
-_DEFAULT_ENGINE = engine_for(DEFAULT_LIFECYCLE)
+_DEFAULT_ENGINE = DEFAULT_ENGINE
 _ARM_ID = re.compile(
     r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/"
     r"Microsoft\.MachineLearningServices/workspaces/(?P<ws>[^/]+)/jobs/(?P<name>[^/]+)$",
@@ -129,6 +129,11 @@ def _history_of(aux: Aux | None) -> tuple[HistoryEntry, ...]:
     return entries(None if aux is None else aux.history)
 
 
+def _aux_key(aux: Aux | None) -> tuple[Engine, tuple[HistoryEntry, ...]]:
+    """What equality compares of a job's auxiliary object: its engine and history."""
+    return (_DEFAULT_ENGINE if aux is None else aux.engine, _history_of(aux))
+
+
 @attrs.define(init=False, eq=True, kw_only=True, on_setattr=attrs.setters.NO_OP)
 class Job(JobEvents):
     """Base class of all jobs; instantiate a subclass such as :class:`CommandJob`.
@@ -192,16 +197,17 @@ class Job(JobEvents):
     _creation_context: SystemData | None = attrs.field(default=None, alias="creation_context")
     _id: str | None = attrs.field(default=None, alias="id")
     _log_files: dict[str, str] | None = attrs.field(default=None, alias="log_files")
-    # One engine per lifecycle value (engine_for), so comparing engines compares lifecycles.
-    _engine: Engine = attrs.field(default=_DEFAULT_ENGINE, alias="engine", repr=False)
     _status: enum.StrEnum = attrs.field(init=False)
-    # The job's history (compact records, see machine.Record), lock, observers
-    # and the mapping fields its source file wrote as an explicit `{}`, in one
-    # object made when first needed (see JobEvents): one slot instead of four
-    # keeps a job close to a record of its fields. Compared and shown as the
-    # history entries it holds, under the name `_history`.
+    # The job's engine, history (compact records, see machine.Record), lock,
+    # observers and the mapping fields its source file wrote as an explicit
+    # `{}`, in one object made when first needed (see JobEvents; a job of
+    # the default lifecycle has none until then): one slot instead of five
+    # keeps a job close to a record of its fields. Compared as its engine (one
+    # per lifecycle value, so this compares lifecycles) and history entries,
+    # shown as the history under the name `_history`. attrs.evolve passes it
+    # back as `engine`, and the new job takes its engine only.
     _aux: Aux | None = attrs.field(
-        init=False, default=None, eq=_history_of, repr=lambda a: repr(_history_of(a))
+        default=None, alias="engine", eq=_aux_key, repr=lambda a: repr(_history_of(a))
     )
 
     def __init__(
@@ -333,12 +339,15 @@ _LIFECYCLE_NOT_GIVEN: Any = _DefaultLifecycle()
 def _engine_of(lifecycle: Lifecycle, kwargs: dict[str, Any]) -> Engine:
     """The engine for a constructor call that names a lifecycle or has extra keywords."""
     given = kwargs.get("engine")
-    if isinstance(given, Engine):
-        # attrs.evolve passes the job's engine back under the field's alias; a
+    if (given is None and "engine" in kwargs) or isinstance(given, Aux | Engine):
+        # attrs.evolve passes the job's auxiliary object (None for a job of the
+        # default lifecycle not used yet) back under the field's alias; a
         # lifecycle named in the same call wins.
         del kwargs["engine"]
+        if isinstance(given, Aux):
+            given = given.engine
         if lifecycle is _LIFECYCLE_NOT_GIVEN:
-            return given
+            return _DEFAULT_ENGINE if given is None else given
     if lifecycle is _LIFECYCLE_NOT_GIVEN or lifecycle is DEFAULT_LIFECYCLE:
         return _DEFAULT_ENGINE
     return engine_for(lifecycle)
@@ -418,11 +427,10 @@ def _constructor(cls: _JobT) -> _JobT:
     params: list[str] = []
     fast_params: list[str] = []
     body = [
-        "    engine = self._engine = _DEFAULT_ENGINE if lifecycle is _LIFECYCLE_NOT_GIVEN"
+        "    engine = _DEFAULT_ENGINE if lifecycle is _LIFECYCLE_NOT_GIVEN"
         " and not kwargs else _engine_of(lifecycle, kwargs)",
-        "    self._status = engine.initial",
     ]
-    fast_body = ["    self._engine = _DEFAULT_ENGINE", "    self._status = _INITIAL"]
+    fast_body: list[str] = []
     env: dict[str, Any] = {
         "as_services": as_services,
         "Path": Path,
@@ -435,13 +443,19 @@ def _constructor(cls: _JobT) -> _JobT:
         # attrs.evolve passes the engine back as a keyword.
         "_accepted": {"engine"},
         "_LIFECYCLE_NOT_GIVEN": _LIFECYCLE_NOT_GIVEN,
+        "_Aux": Aux,
         "_cls": cls,
     }
     for field in attrs.fields(cls):
         slot = field.name
-        if slot in ("_engine", "_status"):
-            if slot == "_engine":
-                params.append("lifecycle=_LIFECYCLE_NOT_GIVEN")
+        if slot == "_status":
+            body.append("    self._status = engine.initial")
+            fast_body.append("    self._status = _INITIAL")
+            continue
+        if slot == "_aux":  # made now only for another lifecycle's engine
+            params.append("lifecycle=_LIFECYCLE_NOT_GIVEN")
+            body.append("    self._aux = None if engine is _DEFAULT_ENGINE else _Aux(engine)")
+            fast_body.append("    self._aux = None")
             continue
         if not field.init:
             value = "None"
