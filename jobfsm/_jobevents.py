@@ -2,9 +2,9 @@
 
 :class:`JobEvents` is the half of :class:`jobfsm.job.Job` that changes status. It
 keeps no state of its own (``__slots__ = ()``): the attrs fields it works on (the
-status slot, the history records, the lock, the observers, the engine) are
-declared on ``Job``; the shared ``transitions`` machine does the moving (see
-:mod:`jobfsm.machine`).
+status slot, and the :class:`Aux` object holding the engine, history records,
+lock and observers) are declared on ``Job``; the shared ``transitions`` machine
+does the moving (see :mod:`jobfsm.machine`).
 """
 
 from __future__ import annotations
