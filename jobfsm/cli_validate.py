@@ -205,17 +205,7 @@ def _validate_on_workers(
     if workers < 2:
         return None
     report: Report | None = _workers.validate_file(
-        args.file,
-        workers,
-        name=name,
-        mode=args.mode,
-        lifecycle=lifecycle,
-        require_initial=args.require_initial,
-        require_terminal=args.require_terminal,
-        job_key=args.job_key,
-        status_key=args.status_key,
-        time_key=args.time_key,
-        keep_gaps=args.format == "json",
+        args.file, workers, name=name, **_options(args, lifecycle)
     )
     if report is None or report.aliases:
         return None
@@ -264,17 +254,21 @@ def _validated(reading: Reading, args: argparse.Namespace, lifecycle: Lifecycle)
     """The report of the events *reading* hands out, by the command line's options."""
     from jobfsm.validate import validate_events
 
-    return validate_events(
-        reading,
-        mode=args.mode,
-        lifecycle=lifecycle,
-        require_initial=args.require_initial,
-        require_terminal=args.require_terminal,
-        job_key=args.job_key,
-        status_key=args.status_key,
-        time_key=args.time_key,
-        keep_gaps=args.format == "json",
-    )
+    return validate_events(reading, **_options(args, lifecycle))
+
+
+def _options(args: argparse.Namespace, lifecycle: Lifecycle) -> dict[str, Any]:
+    """The validation options the command line gives, for one process and workers alike."""
+    return {
+        "mode": args.mode,
+        "lifecycle": lifecycle,
+        "require_initial": args.require_initial,
+        "require_terminal": args.require_terminal,
+        "job_key": args.job_key,
+        "status_key": args.status_key,
+        "time_key": args.time_key,
+        "keep_gaps": args.format == "json",
+    }
 
 
 def _print_report(

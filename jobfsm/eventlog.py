@@ -15,7 +15,7 @@ import itertools
 import json
 import os
 import stat
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import IO, Any, Literal
 
 import attrs
@@ -93,16 +93,11 @@ class EventLog:
         object with ``job``, ``status`` and ``time`` attributes; every other
         line is read by the standard library, as :meth:`__iter__` does.
         """
-        fast = None
-        if self.format == "jsonl" and self._worth_a_fast_reader():
-            from jobfsm import _fastjson  # imports msgspec: only for logs worth it
-
-            fast = _fastjson.decoder(job_key, status_key, time_key)
+        fast = self._fast_decoder(job_key, status_key, time_key)
         if fast is None:
             return self._read(), None
-        batches, fast_type = self.batches(job_key, status_key, time_key)
-        if batches is not None:
-            return itertools.chain.from_iterable(batches), fast_type
+        if self._reads_blocks():
+            return itertools.chain.from_iterable(self._chunks(fast[0])), fast[1]
         return self._read(fast[0]), fast[1]
 
     def batches(
@@ -114,18 +109,25 @@ class EventLog:
         of it was malformed. ``(None, None)`` when the log is not read in
         blocks (no fast decoder, a CSV log, a stream of text).
         """
-        if self.format != "jsonl" or not self._worth_a_fast_reader():
-            return None, None
-        source = self.source
-        if not (isinstance(source, str | os.PathLike) or type(source) is _LogText):
-            return None, None
-        from jobfsm import _fastjson  # imports msgspec: only for logs worth it
-
-        fast = _fastjson.decoder(job_key, status_key, time_key)
+        fast = self._fast_decoder(job_key, status_key, time_key) if self._reads_blocks() else None
         if fast is None:
             return None, None
-        # Bytes read and decoded a megabyte at a time, lines decoded in a C loop.
         return self._chunks(fast[0]), fast[1]
+
+    def _fast_decoder(
+        self, job_key: str, status_key: str, time_key: str | None
+    ) -> tuple[Callable[[str], Any], type] | None:
+        """The fast decoder for a JSON Lines log worth it, else ``None``."""
+        if self.format != "jsonl" or not self._worth_a_fast_reader():
+            return None
+        from jobfsm import _fastjson  # imports msgspec: only for logs worth it
+
+        return _fastjson.decoder(job_key, status_key, time_key)
+
+    def _reads_blocks(self) -> bool:
+        """Whether the bytes can be read a megabyte at a time (a path, or a fresh text_stream)."""
+        source = self.source
+        return isinstance(source, str | os.PathLike) or type(source) is _LogText
 
     def _worth_a_fast_reader(self) -> bool:
         """Whether the log may be large: a regular file below 1 MiB is read as fast without it."""

@@ -19,7 +19,8 @@ from typing import IO, TYPE_CHECKING, Any, ClassVar, Generic, NoReturn, TypeVar,
 
 import attrs
 
-from jobfsm._jobevents import _LOCK_INIT, DEFAULT_ENGINE, Aux, JobEvents
+from jobfsm._jobevents import _LOCK_INIT, Aux, JobEvents
+from jobfsm._jobevents import DEFAULT_ENGINE as _DEFAULT_ENGINE
 from jobfsm._jobtypes import AZURE_JOB_TYPES, allow_job_type, job_type, job_types, one_edit
 from jobfsm.errors import (
     ReadOnlyAttributeError,
@@ -45,7 +46,6 @@ __all__ = [
 ]
 
 
-_DEFAULT_ENGINE = DEFAULT_ENGINE
 _ARM_ID = re.compile(
     r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/"
     r"Microsoft\.MachineLearningServices/workspaces/(?P<ws>[^/]+)/jobs/(?P<name>[^/]+)$",

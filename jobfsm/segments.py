@@ -387,18 +387,6 @@ def merge(
         for job, summary in segment.jobs.items():
             state = states.get(job)
             if state is None:
-                if not summary.opening:  # a new job with nothing to check: its state as is
-                    last = summary.last
-                    states[job] = [
-                        start if last is None else maps[last],
-                        summary.events - 1,
-                        summary.last_index,
-                        _add(summary.line, lines),
-                        packed_time(summary.time),
-                        summary.raw_time,
-                        _add(summary.time_line, lines),
-                    ]
-                    continue
                 state = states[job] = [start, -1, -1, None, None, None, None]
             else:
                 offsets[job] = state[1] + 1
