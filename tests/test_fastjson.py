@@ -204,3 +204,29 @@ def test_the_command_stops_alike_on_the_block_reader(
                 eventlog._BLOCK, eventlog._FAST_MIN_BYTES = saved
             results.append((code, output.getvalue()))
     assert results[1] == results[0]
+
+
+def test_batches_hand_out_clean_blocks_whole(tmp_path: Any) -> None:
+    """A block the fast decoder read whole is a CleanBatch; one with a bad line is not.
+
+    Flattened, the batches are exactly the pairs :meth:`EventLog.pairs` gives.
+    """
+    needs("msgspec", "fast")
+    path = tmp_path / "log.jsonl"
+    good = '{"job": "a", "status": "Running", "time": 1}\n'
+    path.write_text(good * 3 + "not json\n" + good * 3, encoding="utf-8")
+    saved = eventlog._BLOCK, eventlog._FAST_MIN_BYTES
+    eventlog._BLOCK, eventlog._FAST_MIN_BYTES = len(good) * 3, 0
+    try:
+        batches, fast_type = EventLog(path, "jsonl").batches("job", "status", "time")
+        assert batches is not None and fast_type is not None
+        found = [(type(b) is eventlog.CleanBatch, [line for line, _ in b]) for b in batches]
+        pairs, _ = EventLog(path, "jsonl").pairs("job", "status", "time")
+        expected = [line for line, _ in pairs]
+    finally:
+        eventlog._BLOCK, eventlog._FAST_MIN_BYTES = saved
+    assert found[0] == (True, [1, 2, 3])
+    assert any(not clean for clean, _ in found)  # the block holding line 4
+    assert [line for _, lines in found for line in lines] == expected == [1, 2, 3, 5, 6, 7]
+    # A text stream that is not the library's own is read line by line.
+    assert EventLog(io.StringIO(good), "jsonl").batches("job", "status", "time") == (None, None)
