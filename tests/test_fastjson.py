@@ -219,7 +219,8 @@ def test_batches_hand_out_clean_blocks_whole(tmp_path: Any) -> None:
     eventlog._BLOCK, eventlog._FAST_MIN_BYTES = len(good) * 3, 0
     try:
         batches, fast_type = EventLog(path, "jsonl").batches("job", "status", "time")
-        assert batches is not None and fast_type is not None
+        assert batches is not None
+        assert fast_type is not None
         found = [(type(b) is eventlog.CleanBatch, [line for line, _ in b]) for b in batches]
         pairs, _ = EventLog(path, "jsonl").pairs("job", "status", "time")
         expected = [line for line, _ in pairs]
