@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import enum
 import os
-import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
@@ -19,6 +18,15 @@ from typing import IO, Any, NamedTuple
 
 import attrs
 
+from jobfsm._lifecycle_rules import (
+    _closure_from,
+    _frozen_map,
+    _frozen_set,
+    _member_name,
+    _same_items,
+    _str_tuple,
+    definition_problems,
+)
 from jobfsm._paths import build_steps
 from jobfsm.errors import (
     LifecycleDefinitionError,
@@ -26,7 +34,7 @@ from jobfsm.errors import (
     UnknownStatusError,
     UnreachableStatusError,
 )
-from jobfsm.mapping import StatusMapping, mapping_problems
+from jobfsm.mapping import StatusMapping
 
 __all__ = [
     "DEFAULT_LIFECYCLE",
@@ -62,23 +70,9 @@ class Edge(NamedTuple):
     dest: Any
 
 
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
 # Status enums of custom lifecycles, one per lifecycle value (see Lifecycle.status_enum).
 _ENUMS: dict[Lifecycle, type[enum.StrEnum]] = {}
 _ENUMS_LOCK = threading.Lock()
-
-
-def _member_name(value: str) -> str:
-    """``"CancelRequested"`` -> ``"CANCEL_REQUESTED"`` (the Enum member name)."""
-    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|[^A-Za-z0-9]+", "_", value)
-    return snake.strip("_").upper()
-
-
-def _str_tuple(values: Iterable[str] | str) -> tuple[str, ...]:
-    if isinstance(values, str):
-        return (values,)
-    return tuple(values)
 
 
 @attrs.frozen
@@ -102,22 +96,10 @@ class EventSpec:
     description: str = ""
 
 
-def _frozen_set(values: Iterable[str] | str) -> frozenset[str]:
-    return frozenset(_str_tuple(values))
-
-
 def _event_tuple(values: Iterable[EventSpec] | EventSpec) -> tuple[EventSpec, ...]:
     if isinstance(values, EventSpec):
         return (values,)
     return tuple(values)
-
-
-def _frozen_map(values: Mapping[str, str]) -> Mapping[str, str]:
-    return MappingProxyType({str(k): v for k, v in values.items()})
-
-
-def _same_items(a: Mapping[str, str], b: Mapping[str, str]) -> bool:
-    return dict(a) == dict(b)
 
 
 @attrs.frozen(eq=True, hash=True, cache_hash=True)
@@ -199,96 +181,20 @@ class Lifecycle:
 
     def _problems(self, bad_edges: list[tuple[str, str, str]]) -> list[str]:
         """Every rule the definition breaks; mapping edges that break one go to *bad_edges*."""
-        problems: list[str] = []
-        if not isinstance(self.name, str):
-            problems.append(f"name {self.name!r} must be a string")
-        known = set(self.states)
-        seen: set[str] = set()
-        member_names: dict[str, str] = {}
-        for state in self.states:
-            if not isinstance(state, str) or not state.strip():
-                problems.append(f"state {state!r} must be a non-empty string")
-                continue
-            if state in seen:
-                problems.append(f"state {state!r} is listed twice")
-            seen.add(state)
-            member = _member_name(state)
-            if not member:
-                problems.append(
-                    f"state {state!r} has no enum member name: it needs an ASCII letter or digit"
-                )
-                continue
-            if member in member_names and member_names[member] != state:
-                problems.append(
-                    f"states {member_names[member]!r} and {state!r} map to the same "
-                    f"enum member {member}"
-                )
-            member_names[member] = state
-        if not isinstance(self.initial, str):
-            problems.append(f"initial must be exactly one state, got {self.initial!r}")
-        elif self.initial not in known:
-            problems.append(f"initial state {self.initial!r} is not one of the states")
-
-        def unknown(kind: str, names: Iterable[str]) -> None:
-            for name in sorted(set(names) - known, key=repr):  # names may be of any type
-                problems.append(f"{kind} {name!r} is not one of the states")
-
-        unknown("terminal state", self.terminal)
-        unknown("active state", self.active)
-        unknown("attention state", self.attention)
-        if not self.terminal:
-            problems.append("no terminal state: jobs could never finish")
-        for state, text in self.descriptions.items():
-            if state not in known:
-                problems.append(f"description of {state!r}: not one of the states")
-            elif not isinstance(text, str):
-                problems.append(f"description of {state!r} must be a string, got {text!r}")
-        for alias, status in self.aliases.items():
-            if alias in known:
-                problems.append(f"alias {alias!r} is already a state's own spelling")
-            elif not isinstance(status, str) or status not in known:
-                problems.append(f"alias {alias!r} -> {status!r}: not one of the states")
-        event_seen: set[tuple[str, str, str]] = set()
-        edge_list: list[tuple[str, str, str]] = []  # in definition order, for messages
-        for spec in self.events:
-            if not isinstance(spec, EventSpec):
-                problems.append(f"event {spec!r} is not an EventSpec")
-                continue
-            if not isinstance(spec.name, str) or not _IDENTIFIER.match(spec.name):
-                problems.append(f"event name {spec.name!r} is not a Python identifier")
-            if not spec.sources or not spec.dests:
-                problems.append(f"event {spec.name!r} needs at least one source and one dest")
-            unknown(f"event {spec.name!r}: source", spec.sources)
-            unknown(f"event {spec.name!r}: dest", spec.dests)
-            for source in spec.sources:
-                if source in self.terminal:
-                    problems.append(
-                        f"event {spec.name!r} leaves terminal state {source!r} "
-                        "(terminal states are absorbing)"
-                    )
-                for dest in spec.dests:
-                    key = (source, spec.name, dest)
-                    if key in event_seen:
-                        problems.append(f"edge {source} --{spec.name}--> {dest} is listed twice")
-                    event_seen.add(key)
-                    edge_list.append(key)
-        if problems:
-            return problems  # graph checks need consistent names
-        succ: dict[str, set[str]] = {s: set() for s in self.states}
-        for source, _, dest in event_seen:
-            succ[source].add(dest)
-        reached = _closure_from(self.initial, succ) | {self.initial}
-        for state in self.states:
-            if state not in reached:
-                problems.append(f"state {state!r} cannot be reached from {self.initial!r}")
-        for state in self.states:
-            if state not in self.terminal and not (_closure_from(state, succ) & self.terminal):
-                problems.append(f"state {state!r} cannot reach any terminal state")
-        if self.maps_to is not None:
-            found, bad = mapping_problems(self.maps_to, self.states, self.terminal, edge_list)
-            problems += found
-            bad_edges += bad
-        return problems
+        return definition_problems(
+            name=self.name,
+            states=self.states,
+            initial=self.initial,
+            terminal=self.terminal,
+            events=self.events,
+            event_type=EventSpec,
+            active=self.active,
+            attention=self.attention,
+            descriptions=self.descriptions,
+            aliases=self.aliases,
+            maps_to=self.maps_to,
+            bad_edges=bad_edges,
+        )
 
     # -- derived values ----------------------------------------------------
 
@@ -515,18 +421,6 @@ class Lifecycle:
         from jobfsm.lifecycle_file import dump_lifecycle
 
         dump_lifecycle(self, dest)
-
-
-def _closure_from(start: str, succ: Mapping[str, Iterable[str]]) -> set[str]:
-    """States reachable from *start* in one or more steps."""
-    seen: set[str] = set()
-    stack = list(succ[start])
-    while stack:
-        node = stack.pop()
-        if node not in seen:
-            seen.add(node)
-            stack.extend(succ[node])
-    return seen
 
 
 _S = JobStatus

@@ -15,17 +15,24 @@ from __future__ import annotations
 
 import enum
 import functools
-import inspect
 import threading
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta
 from time import time_ns
-from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 
-import attrs
 from transitions import EventData, Machine, State
 
-from jobfsm.errors import AsyncObserverError, IllegalTransitionError
+from jobfsm._history import (
+    Extra,
+    HistoryEntry,
+    Record,
+    _entry,
+    _record,
+    entries,
+    record_time,
+)
+from jobfsm._observer_checks import _check_result, check_observer
+from jobfsm.errors import IllegalTransitionError
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE, Lifecycle
 
 if TYPE_CHECKING:
@@ -45,75 +52,6 @@ __all__ = [
     "remove_observer",
     "set_compiled_dispatch",
 ]
-
-
-@attrs.frozen
-class HistoryEntry:
-    """One applied event: ``from_ --event--> to`` at UTC time ``at``.
-
-    Args:
-        from_: The status before the event.
-        to: The status after it.
-        event: The event's name.
-        at: When it happened (aware, UTC): the time given to ``fire`` or
-            ``observe`` (the time a service reported), else when it was applied.
-        inferred: The step was not seen but assumed: ``Job.observe`` applied it
-            on the way to an observed status further along the lifecycle.
-        reason: Free text saying why the event was fired, when given.
-        source: Who reported it (a poller, a heartbeat monitor, a user), when given.
-    """
-
-    from_: enum.StrEnum
-    to: enum.StrEnum
-    event: str
-    at: datetime
-    inferred: bool = False
-    reason: str | None = None
-    source: str | None = None
-
-
-#: How a job stores one history entry: ``(from_, to, event, at)``, or
-#: ``(from_, to, event, at, inferred, reason, source)`` when any of the last
-#: three was given. ``at`` is integer nanoseconds since the epoch when the
-#: engine recorded it (a tuple and a clock read cost a tenth of an attrs
-#: instance and ``datetime.now``; the aware UTC datetime is built only when
-#: someone reads the history), or an aware UTC datetime when one was given
-#: (``fire(at=...)``, ``Job.restore``).
-Record: TypeAlias = (
-    tuple[enum.StrEnum, enum.StrEnum, str, int | datetime]
-    | tuple[enum.StrEnum, enum.StrEnum, str, int | datetime, bool, str | None, str | None]
-)
-
-#: What ``Engine.fire`` needs besides the event: ``(at, inferred, reason, source)``,
-#: ``at`` an aware UTC datetime or ``None`` for now.
-Extra: TypeAlias = tuple[datetime | None, bool, str | None, str | None]
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _entry(record: Record) -> HistoryEntry:
-    at = record[3]
-    if isinstance(at, int):
-        at = _EPOCH + timedelta(microseconds=at // 1000)
-    if len(record) == 4:
-        return HistoryEntry(record[0], record[1], record[2], at)
-    return HistoryEntry(record[0], record[1], record[2], at, *record[4:])
-
-
-def record_time(record: Record) -> datetime:
-    """The aware UTC time of a stored record."""
-    at = record[3]
-    return _EPOCH + timedelta(microseconds=at // 1000) if isinstance(at, int) else at
-
-
-def _record(source: enum.StrEnum, dest: enum.StrEnum, event: str, extra: Extra) -> Record:
-    at, inferred, reason, origin = extra
-    return (source, dest, event, time_ns() if at is None else at, inferred, reason, origin)
-
-
-def entries(records: Iterable[Record] | None) -> tuple[HistoryEntry, ...]:
-    """The public :class:`HistoryEntry` values of a job's stored records."""
-    return tuple(map(_entry, records or ()))
 
 
 class Observer(Protocol):
@@ -385,29 +323,6 @@ class Engine:
     def allowed_events(self, status: enum.StrEnum) -> tuple[str, ...]:
         """Events that may be fired from *status*."""
         return tuple(self._table[status])
-
-
-def _check_result(observer: Observer, result: object) -> None:
-    """Refuse an observer that handed back an awaitable: its work would never run."""
-    if inspect.isawaitable(result):
-        close = getattr(result, "close", None)
-        if close is not None:
-            close()  # no "coroutine was never awaited" warning on top of the error
-        raise AsyncObserverError(observer, returned=True)
-
-
-def check_observer(observer: object) -> None:
-    """Refuse what cannot be an observer: not callable, or an ``async def``.
-
-    Raises:
-        AsyncObserverError: *observer* is a coroutine function.
-        TypeError: *observer* is not callable.
-    """
-    if not callable(observer):
-        raise TypeError(f"an observer must be callable, got {observer!r}")
-    call = getattr(observer, "__call__", None)  # noqa: B004 - the method of a callable object
-    if inspect.iscoroutinefunction(observer) or inspect.iscoroutinefunction(call):
-        raise AsyncObserverError(observer)
 
 
 def _targets(dest: enum.StrEnum) -> Callable[[EventData], bool]:
