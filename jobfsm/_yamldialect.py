@@ -31,6 +31,7 @@ __all__ = [
     "Loader",
     "expanded_size",
     "line_of",
+    "lone_surrogate",
 ]
 
 # -- limits --------------------------------------------------------------------
@@ -244,9 +245,53 @@ def _guarded_steps(steps: Iterator[Any], node: Node) -> Iterator[Any]:
         raise _unbuildable(node, exc) from None
 
 
+# JSON writers escape a character beyond U+FFFF as two ``\\u`` surrogates
+# ("\\ud83d\\ude00"), and YAML reads each half as a character of its own: a
+# string joins such pairs into the characters they stand for (as ``json.loads``
+# does); a lone half stays as written.
+_SURROGATE_PAIR = re.compile("[\ud800-\udbff][\udc00-\udfff]")
+
+
+def _joined(pair: re.Match[str]) -> str:
+    high, low = pair[0]
+    return chr(0x10000 + ((ord(high) - 0xD800) << 10) + (ord(low) - 0xDC00))
+
+
+def _construct_str(loader: yaml.constructor.SafeConstructor, node: Node) -> str:
+    value = loader.construct_yaml_str(node)  # type: ignore[no-untyped-call]
+    return _SURROGATE_PAIR.sub(_joined, value)
+
+
+_LONE_SURROGATE = re.compile(
+    "[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]"
+)
+
+
+def lone_surrogate(node: Node) -> ScalarNode | None:
+    """The first scalar under *node*, in document order, escaping half a surrogate pair alone.
+
+    Such a string stands for no character, and UTF-8 cannot encode it.
+    """
+    stack, seen = [node], set()
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue  # an alias of a node already checked
+        seen.add(id(current))
+        if isinstance(current, ScalarNode):
+            if _LONE_SURROGATE.search(current.value):
+                return current
+        elif isinstance(current, MappingNode):
+            stack.extend(n for pair in reversed(current.value) for n in reversed(pair))
+        elif isinstance(current, SequenceNode):
+            stack.extend(reversed(current.value))
+    return None
+
+
 Loader.yaml_constructors = {
     tag: _guarded(construct) for tag, construct in yaml.SafeLoader.yaml_constructors.items()
 }
+Loader.yaml_constructors["tag:yaml.org,2002:str"] = _guarded(_construct_str)
 
 
 class FastLoader(CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):

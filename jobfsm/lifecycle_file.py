@@ -95,7 +95,7 @@ def load_lifecycle(
 
 
 def _parse(text: str, file: str | None) -> tuple[Node | None, Any]:
-    from jobfsm._yamldialect import MAX_VALUES, Loader, expanded_size
+    from jobfsm._yamldialect import MAX_VALUES, Loader, expanded_size, lone_surrogate
 
     try:
         loader = Loader(text)  # checks every character YAML allows
@@ -108,7 +108,19 @@ def _parse(text: str, file: str | None) -> tuple[Node | None, Any]:
                 file,
                 [(1, f"the document's aliases expand to more than {MAX_VALUES:,} values")],
             )
-        data = _paired(loader.construct_document(node)) if node is not None else None
+        lone = None if node is None else lone_surrogate(node)
+        if lone is not None:
+            raise LifecycleFileError(
+                file,
+                [
+                    (
+                        lone.start_mark.line + 1,
+                        f"{lone.value!r} escapes half a surrogate pair on its own, which "
+                        "stands for no character: write the character, or both halves",
+                    )
+                ],
+            )
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = " ".join(filter(None, [exc.context, exc.problem]))
@@ -120,23 +132,6 @@ def _parse(text: str, file: str | None) -> tuple[Node | None, Any]:
     finally:
         loader.dispose()
     return node, data
-
-
-def _paired(value: Any) -> Any:
-    """*value* with escaped surrogate pairs joined into the characters they stand for.
-
-    JSON writers escape a character beyond U+FFFF as two ``\\u`` surrogates
-    (``"\\ud800\\udc00"``); YAML reads each half as a character of its own.
-    """
-    if isinstance(value, str):
-        if any("\ud800" <= ch <= "\udfff" for ch in value):
-            return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-        return value
-    if isinstance(value, list):
-        return [_paired(item) for item in value]
-    if isinstance(value, dict):
-        return {_paired(k): _paired(v) for k, v in value.items()}
-    return value
 
 
 def _locator(root: Node | None) -> Callable[..., int | None]:

@@ -301,3 +301,22 @@ def test_any_lifecycle_round_trips_through_yaml_and_json(lifecycle: Lifecycle) -
     assert dict(back.descriptions) == {k: v for k, v in lifecycle.descriptions.items() if v}
     as_json = io.StringIO(json.dumps(lifecycle_to_dict(lifecycle)))
     assert Lifecycle.from_file(as_json) == lifecycle
+
+
+def test_escaped_surrogate_pairs_join_and_a_lone_half_is_refused_with_its_line() -> None:
+    text = textwrap.dedent(
+        """\
+        name: "rocket \\ud83d\\ude80"
+        states:
+          - {name: a, description: "lone \\udc00 half"}
+          - b
+        initial: a
+        terminal: [b]
+        events: [{name: go, sources: a, dests: b}]
+        """
+    )
+    assert Lifecycle.from_file(io.StringIO(text.replace("lone \\udc00 half", "ok"))).name == (
+        "rocket \U0001f680"
+    )
+    with pytest.raises(LifecycleFileError, match=r":3: 'lone \\udc00 half' escapes half"):
+        Lifecycle.from_file(io.StringIO(text))

@@ -1033,3 +1033,19 @@ def test_dump_to_a_folder_says_it_is_a_folder(tmp_path: Path) -> None:
     assert info.value.filename == str(tmp_path)
     assert "job.yml" in str(info.value)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_escaped_surrogate_pairs_are_the_characters_they_stand_for() -> None:
+    """A JSON-style escape of a character beyond U+FFFF reads as that character, as in JSON."""
+    text = (
+        "type: command\ncommand: echo hi\n"
+        'display_name: "smile \\ud83d\\ude00"\n'
+        'tags: {"\\ud83c\\udff7": "\\U0001F3F7", lone: "a\\ud800b"}\n'
+    )
+    job = load_job(io.StringIO(text))
+    assert job.display_name == "smile \U0001f600"
+    assert job.tags == {"\U0001f3f7": "\U0001f3f7", "lone": "a\ud800b"}  # a lone half stays
+    written = io.StringIO()
+    job.dump(written)
+    again = load_job(io.StringIO(written.getvalue()))
+    assert (again.display_name, again.tags) == (job.display_name, job.tags)
