@@ -253,12 +253,12 @@ _SURROGATE_PAIR = re.compile("[\ud800-\udbff][\udc00-\udfff]")
 
 
 def _joined(pair: re.Match[str]) -> str:
-    high, low = pair[0]
-    return chr(0x10000 + ((ord(high) - 0xD800) << 10) + (ord(low) - 0xDC00))
+    text = pair[0]
+    return chr(0x10000 + ((ord(text[0]) - 0xD800) << 10) + (ord(text[1]) - 0xDC00))
 
 
 def _construct_str(loader: yaml.constructor.SafeConstructor, node: Node) -> str:
-    value = loader.construct_yaml_str(node)  # type: ignore[no-untyped-call]
+    value: str = loader.construct_yaml_str(node)
     return _SURROGATE_PAIR.sub(_joined, value)
 
 
