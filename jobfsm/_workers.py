@@ -52,11 +52,13 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-#: The first range's share against each other range's: the first is read by
-#: the calling process, whose segment is neither pickled nor sent back, so it
-#: can take more lines in the same time (on a log of 50,000 jobs, sending one
-#: segment back costs about a fifth of folding it).
-FIRST_WEIGHT = 1.4
+#: The first range's share against each other range's. The first is read by
+#: the calling process, whose segment is neither pickled nor sent back; but what
+#: that saves grows with the jobs of a range, not its lines, so a longer first
+#: range only pays when most jobs span the whole log. Measured on 1,000,000
+#: events with two workers: 1.4 saved ~3 % with 50,000 such jobs and cost 13 %
+#: with 1,000 jobs, so the ranges are equal.
+FIRST_WEIGHT = 1.0
 
 
 def split(
