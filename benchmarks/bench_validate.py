@@ -325,6 +325,7 @@ def measure(quick: bool = False) -> list[Row]:
     fast = "jobfsm validate --workers 1 (msgspec reader)"
     plain = "jobfsm validate --workers 1 (standard library)"
     per = lambda s: f"{1 / s:,.0f} events/s"  # noqa: E731
+    few_log: Path | None = None
     with tempfile.TemporaryDirectory() as folder:
         for jobs in sorted({*job_counts, main_jobs}):
             path = Path(folder) / f"events-{jobs}.jsonl"
@@ -350,32 +351,39 @@ def measure(quick: bool = False) -> list[Row]:
                 )
                 main_log = Path(folder) / "main.jsonl"
                 path.rename(main_log)
+            elif jobs == min(job_counts):
+                few_log = Path(folder) / "few.jsonl"
+                path.rename(few_log)
             else:
                 path.unlink()
 
-        # Every core: jobfsm's workers against DuckDB and polars, in wall time.
-        assert duckdb_check(main_log) == (0, 0)
-        assert polars_check(main_log) == (0, 0)
+        # Every core: jobfsm's workers against DuckDB and polars, in wall time, on
+        # the main log (every job spans it: the workers' worst case) and, without a
+        # target, on the same number of events of few jobs.
         cores = len(os.sched_getaffinity(0))
-        wall = _wall(
-            {
-                "DuckDB, LAG() window": lambda: duckdb_check(main_log),
-                "polars, shift().over(job)": lambda: polars_check(main_log),
-                f"jobfsm validate --workers {cores}": lambda: _cli(
-                    main_log, "--workers", str(cores)
-                ),
-                "jobfsm validate --workers 1": lambda: _cli(main_log, "--workers", "1"),
-            },
-            repeat,
-        )
-        bench = f"every core ({cores}), wall time, {events:,} events, {main_jobs:,} jobs"
-        rows += anchored_rows(
-            bench,
-            wall,
-            "DuckDB, LAG() window",
-            lambda s: f"{s:.2f} s ({events / s:,.0f} events/s)",
-            {f"jobfsm validate --workers {cores}": 1.0},
-        )
+        logs = [(main_log, main_jobs, 1.0)]
+        if few_log is not None:
+            logs.append((few_log, min(job_counts), None))
+        for log, jobs, target in logs:
+            assert duckdb_check(log) == (0, 0)
+            assert polars_check(log) == (0, 0)
+            workers = f"jobfsm validate --workers {cores}"
+            wall = _wall(
+                {
+                    "DuckDB, LAG() window": lambda log=log: duckdb_check(log),
+                    "polars, shift().over(job)": lambda log=log: polars_check(log),
+                    workers: lambda log=log: _cli(log, "--workers", str(cores)),
+                    "jobfsm validate --workers 1": lambda log=log: _cli(log, "--workers", "1"),
+                },
+                repeat,
+            )
+            rows += anchored_rows(
+                f"every core ({cores}), wall time, {events:,} events, {jobs:,} jobs",
+                wall,
+                "DuckDB, LAG() window",
+                lambda s: f"{s:.2f} s ({events / s:,.0f} events/s)",
+                {workers: target} if target is not None else {},
+            )
         rows.append(
             memory_row(
                 "validation state per job",
