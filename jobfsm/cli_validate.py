@@ -172,7 +172,9 @@ def _validate_stream(
     show_progress = _stderr_is_tty() and (size is None or size >= PROGRESS_MIN_BYTES)
     reading = Reading(log, args, size if show_progress else None, where, show_progress)
     if input_format == "jsonl" and getattr(args, "regular_file", False) and size is not None:
-        on_workers = _validate_on_workers(args, name, size, lifecycle)
+        on_workers = _validate_natively(args, size, lifecycle) or _validate_on_workers(
+            args, name, size, lifecycle
+        )
         if on_workers is not None:  # `log` was not read: the workers' report is the whole one
             hints = cli_validate_report.hints(args, input_format, where.head)
             return _print_report(args, name, on_workers, reading, hints, lifecycle, as_target)
@@ -188,6 +190,16 @@ def _validate_stream(
             sys.stderr.flush()
     hints = cli_validate_report.hints(args, input_format, where.head)
     return _print_report(args, name, report, reading, hints, lifecycle, as_target)
+
+
+def _validate_natively(args: argparse.Namespace, size: int, lifecycle: Lifecycle) -> Report | None:
+    """The report of the compiled check when it finds the file clean, else ``None``."""
+    from jobfsm import _nativecheck, _workers
+
+    if not _nativecheck.available():
+        return None
+    threads = args.workers if args.workers is not None else _workers.default_workers(size)
+    return _nativecheck.check_file(args.file, threads, **_options(args, lifecycle))
 
 
 def _validate_on_workers(

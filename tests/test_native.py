@@ -1,0 +1,265 @@
+"""The compiled check of clean logs gives the exact reader's report, or steps aside.
+
+``jobfsm validate`` hands a regular JSON Lines file to the compiled check
+first (jobfsm/_native.c); whatever it does not take as plainly valid is read
+again by the exact reader. So for every log, and every way of cutting it into
+ranges, either the check's report equals the exact one, or it gives none.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from jobfsm import _nativecheck
+from jobfsm.cli import main
+from jobfsm.eventlog import read_jsonl
+from jobfsm.lifecycle import DEFAULT_LIFECYCLE
+from jobfsm.testing import event_logs
+from jobfsm.validate import validate_events
+from tests.conftest import REQUIRE_ALL
+from tests.test_segments import lines as messy_lines
+from tests.test_segments import options
+
+if _nativecheck._native is None:  # not built at all
+    message = "jobfsm._native was not built (no C compiler at install time)"
+    if REQUIRE_ALL:
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message, allow_module_level=True)
+
+KEYS = {"job_key": "job", "status_key": "status", "time_key": "time"}
+SETTINGS = settings(
+    max_examples=120,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+
+
+def _exact(path: Path, opts: dict[str, Any]) -> Any:
+    return validate_events(read_jsonl(path), **opts, **KEYS)
+
+
+def _native(path: Path, threads: int, opts: dict[str, Any]) -> Any:
+    return _nativecheck.check_file(path, threads, lifecycle=DEFAULT_LIFECYCLE, **opts, **KEYS)
+
+
+@SETTINGS
+@given(log=event_logs(max_jobs=6), threads=st.integers(1, 4), initial=st.booleans())
+def test_clean_logs_are_taken_with_the_exact_report(
+    tmp_path: Path, log: Any, threads: int, initial: bool
+) -> None:
+    """A clean log as schedulers write it is checked natively, with the exact counts."""
+    path = tmp_path / "clean.jsonl"
+    path.write_text(log.text, encoding="utf-8")
+    opts = {"mode": "strict", "require_initial": initial, "require_terminal": False}
+    expected = _exact(path, opts)
+    got = _native(path, threads, opts)
+    if initial and not expected.ok:  # a generated trace may start past the initial status
+        assert got is None
+        return
+    assert got == expected
+
+
+@SETTINGS
+@given(log=event_logs(anomalies=True, max_jobs=5), opts=options, threads=st.integers(1, 5))
+def test_planted_violations_are_never_taken(
+    tmp_path: Path, log: Any, opts: dict[str, Any], threads: int
+) -> None:
+    """Illegal steps, times going backwards, a bad first status, at any cut: left to the reader."""
+    path = tmp_path / "planted.jsonl"
+    path.write_text(log.text, encoding="utf-8")
+    got = _native(path, threads, opts)
+    if got is not None:
+        assert got == _exact(path, opts)
+
+
+@SETTINGS
+@given(log=event_logs(max_jobs=4), data=st.data(), threads=st.integers(1, 5))
+def test_one_broken_step_anywhere_is_never_taken(
+    tmp_path: Path, log: Any, data: st.DataObject, threads: int
+) -> None:
+    """A clean log with one time moved back or one status made illegal, cut anywhere."""
+    rows = [json.loads(line) for line in log.text.splitlines()]
+    at = data.draw(st.integers(0, len(rows) - 1))
+    job = rows[at]["job"]
+    before = [row for row in rows[:at] if row["job"] == job]
+    if before and data.draw(st.booleans()):
+        earlier = datetime.fromisoformat(before[-1]["time"]) - timedelta(seconds=1)
+        rows[at] = {**rows[at], "status": before[-1]["status"], "time": earlier.isoformat()}
+    else:
+        known = DEFAULT_LIFECYCLE.statuses
+        if before:
+            legal = {before[-1]["status"]} | {
+                s.value
+                for s in DEFAULT_LIFECYCLE.successors[
+                    DEFAULT_LIFECYCLE.status(before[-1]["status"])
+                ]
+            }
+        else:
+            legal = {DEFAULT_LIFECYCLE.initial.value}
+        illegal = [s.value for s in known if s.value not in legal]
+        rows[at] = {**rows[at], "status": data.draw(st.sampled_from(illegal))}
+    path = tmp_path / "broken.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    opts = {"mode": "strict", "require_initial": True, "require_terminal": False}
+    assert not _exact(path, opts).ok
+    assert _native(path, threads, opts) is None
+
+
+@SETTINGS
+@given(lines=messy_lines, opts=options, threads=st.integers(1, 5))
+def test_any_log_gets_the_exact_report_or_none(
+    tmp_path: Path, lines: list[tuple[str, str]], opts: dict[str, Any], threads: int
+) -> None:
+    """Malformed lines, other spellings, odd times, violations: exact, or left to the reader."""
+    path = tmp_path / "messy.jsonl"
+    path.write_bytes("".join(body + end for body, end in lines).encode("utf-8", "surrogatepass"))
+    got = _native(path, threads, opts)
+    if got is not None:
+        assert got == _exact(path, opts)
+
+
+def _clean_lines(rng: random.Random, events: int) -> list[str]:
+    """Lines of jobs walking the happy path in turn, times going forward."""
+    path = ["NotStarted", "Starting", "Preparing", "Queued", "Running", "Finalizing", "Completed"]
+    out = []
+    for n in range(events):
+        job = n % 7
+        status = path[min(n // 7, len(path) - 1)]
+        time = f"2024-05-01T08:{n // 60 % 60:02d}:{n % 60:02d}.{rng.randrange(1000):03d}Z"
+        out.append(json.dumps({"job": f"job-{job}", "status": status, "time": time}))
+    return out
+
+
+HOSTILE = [
+    '{"job": "job-1", "status": "R\\u0075nning"}',  # escapes: read as the same text
+    '{"job": "job-\\u0031", "status": "Running"}',
+    '{"job": "jöb", "status": "Running"}',
+    '{"job": "job-1", "status": "Running", "job": "job-2"}',
+    '{"job": "job-1", "status": "Running", "n": 1' + "0" * 5000 + "}",
+    '{"job": "job-1", "status": "Running", "x": {"y": 1}}',
+    '{"job": "job-1", "status": "Running", "x": [1]}',
+    '{"job": "job-1", "status": "Running", "x": 01}',
+    '{"job": "job-1", "status": "Running", "x": NaN}',
+    '{"job": "job-1", "status": "Running", "x": 1e400, "y": -0, "z": true, "w": null}',
+    '{"job": "job-1", "status": "Running",}',
+    '{"job": "job-1", "status": "Running"} x',
+    '{"job": "job-1",\r "status": "Running"}',
+    '{"job": "job-1",\x0c "status": "Running"}',
+    '{"job": "job-1", "status": "Running", "t": "tab\there"}',
+    '{"job": "job-1", "status": "Running", "time": "2024-02-30T00:00:00Z"}',
+    '{"job": "job-1", "status": "Running", "time": "2099-05-01T08:00:00+02:00"}',
+    '{"job": "job-1", "status": "Running", "time": "2099-05-01 08:00:00Z"}',
+    '{"job": "job-1", "status": "Running", "time": "2099-05-01T08:00:00.1234567Z"}',
+    '{"job": "job-1", "status": "Running", "time": "2099-05-01T08:00:60Z"}',
+    '{"job": "job-1", "status": "Running", "time": "2000-01-01T00:00:00Z"}',
+    '{"job": "job-1", "status": "Running", "time": 1714550400}',
+    '{"job": "job-1", "status": "Running", "time": null}',
+    '{"job": "job-1", "status": "Running", "time": ""}',
+    '{"job": "job-1", "status": "Cancelled"}',
+    '{"job": "job-1", "status": "Paused"}',
+    '{"job": "job-1", "status": "NotStarted"}',
+    '{"job": "", "status": "Running"}',
+    '{"job": 5, "status": "Running"}',
+    '{"job": "job-1"}',
+    "[1, 2]",
+    "not json",
+    "   \t",
+    "",
+]
+
+
+@pytest.mark.parametrize("line", HOSTILE, ids=range(len(HOSTILE)))
+@pytest.mark.parametrize("workers", ["1", "3"])
+def test_cli_prints_the_same_with_and_without_it(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    line: str,
+    workers: str,
+) -> None:
+    """A line the check must not take (or may) changes nothing in what the command prints."""
+    rng = random.Random(line)
+    body = _clean_lines(rng, 300)
+    body.insert(rng.randrange(20, 280), line)
+    path = tmp_path / "events.jsonl"
+    path.write_text("\n".join(body) + "\n", encoding="utf-8")
+    outputs = []
+    for off in ("", "1"):
+        monkeypatch.setenv("JOBFSM_NO_NATIVE", off)
+        for fmt in ("text", "json"):
+            code = main(["validate", str(path), "--workers", workers, "--format", fmt])
+            outputs.append((code, capsys.readouterr().out))
+    assert outputs[:2] == outputs[2:]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [[], ["--mode", "observed"], ["--require-initial"], ["--require-terminal"]],
+)
+def test_a_clean_log_is_checked_natively_and_reported_alike(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    options: list[str],
+) -> None:
+    """Text and JSON reports of a clean log, by the check and by the reader, are equal."""
+    path = tmp_path / "events.jsonl"
+    lines = _clean_lines(random.Random(7), 2_000)
+    path.write_text("\r\n".join(lines) + "\r\n\n  \n", encoding="utf-8")
+    calls = []
+    real = _nativecheck.check_file
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        calls.append(real(*args, **kwargs))
+        return calls[-1]
+
+    monkeypatch.setattr(_nativecheck, "check_file", spy)
+    outputs = []
+    for off in ("", "1"):
+        monkeypatch.setenv("JOBFSM_NO_NATIVE", off)
+        for fmt in ("text", "json"):
+            code = main(["validate", str(path), "--workers", "2", "--format", fmt, *options])
+            outputs.append((code, capsys.readouterr().out))
+    assert outputs[:2] == outputs[2:]
+    taken = [report is not None for report in calls[:2]]
+    assert taken == [outputs[0][0] == 0] * 2, outputs[0][1]
+
+
+def test_the_check_stops_at_the_first_problem_in_any_range(tmp_path: Path) -> None:
+    """A violation in the last range, the first, or between two ranges: no report."""
+    opts = {"mode": "strict", "require_initial": False, "require_terminal": False}
+    lines = _clean_lines(random.Random(3), 3_000)
+    path = tmp_path / "events.jsonl"
+    for at in (5, 1_500, 2_990):
+        status = "Completed" if at < 50 else "NotStarted"  # illegal where it stands
+        broken = [*lines[:at], json.dumps({"job": "job-0", "status": status}), *lines[at:]]
+        path.write_text("\n".join(broken) + "\n", encoding="utf-8")
+        assert not _exact(path, opts).ok
+        assert [_native(path, threads, opts) for threads in (1, 2, 4)] == [None] * 3
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert _native(path, 4, opts) == _exact(path, opts)
+
+
+def test_it_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _nativecheck.available()
+    monkeypatch.setenv("JOBFSM_NO_NATIVE", "1")
+    assert not _nativecheck.available()
+    assert _native(Path(__file__), 1, {"mode": "strict", "require_initial": False,
+                                       "require_terminal": False}) is None  # fmt: skip
+
+
+def test_a_file_the_check_cannot_map_is_left_to_the_reader(tmp_path: Path) -> None:
+    opts = {"mode": "strict", "require_initial": False, "require_terminal": False}
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    assert _native(empty, 2, opts) is None
+    assert _native(tmp_path / "missing.jsonl", 2, opts) is None
+    assert _exact(empty, opts).events == 0
