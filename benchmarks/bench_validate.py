@@ -139,6 +139,13 @@ def _json_loads_only(path: Path) -> None:
             loads(line)
 
 
+def _with_a_violation_at_the_end(clean: Path, dirty: Path) -> None:
+    """*clean* with one more line: its last job back at NotStarted (an illegal step)."""
+    text = clean.read_text(encoding="utf-8")
+    last = json.loads(text.rstrip("\n").rpartition("\n")[2])
+    dirty.write_text(text + json.dumps({**last, "status": "NotStarted"}) + "\n", encoding="utf-8")
+
+
 def _cli(path: Path, *options: str) -> int:
     with contextlib.redirect_stdout(io.StringIO()):
         return main(["validate", str(path), *options])
@@ -373,15 +380,19 @@ def measure(quick: bool = False) -> list[Row]:
                 path.unlink()
 
         # Every core: jobfsm's workers against DuckDB and polars, in wall time, on
-        # the main log (every job spans it: the workers' worst case) and, without a
-        # target, on the same number of events of few jobs.
+        # the main log (every job spans it: the workers' worst case), and, without a
+        # target, on the same number of events of few jobs and on the main log with
+        # one violation at its end (what a log that is not clean costs).
         cores = len(os.sched_getaffinity(0))
-        logs = [(main_log, main_jobs, 1.0)]
+        dirty_log = Path(folder) / "dirty.jsonl"
+        _with_a_violation_at_the_end(main_log, dirty_log)
+        logs = [(main_log, main_jobs, 1.0, ""), (dirty_log, main_jobs, None, ", one violation")]
         if few_log is not None:
-            logs.append((few_log, min(job_counts), None))
-        for log, jobs, target in logs:
-            assert duckdb_check(log) == (0, 0)
-            assert polars_check(log) == (0, 0)
+            logs.append((few_log, min(job_counts), None, ""))
+        for log, jobs, target, note in logs:
+            expected = (1, 0) if log == dirty_log else (0, 0)
+            assert duckdb_check(log) == expected
+            assert polars_check(log) == expected
             workers = f"jobfsm validate --workers {cores}"
             wall = _wall(
                 {
@@ -396,7 +407,7 @@ def measure(quick: bool = False) -> list[Row]:
                 repeat,
             )
             rows += anchored_rows(
-                f"every core ({cores}), wall time, {events:,} events, {jobs:,} jobs",
+                f"every core ({cores}), wall time, {events:,} events, {jobs:,} jobs{note}",
                 wall,
                 "DuckDB, LAG() window",
                 lambda s: f"{s:.2f} s ({events / s:,.0f} events/s)",
@@ -428,7 +439,8 @@ def measure(quick: bool = False) -> list[Row]:
     over = statistics.median(
         c - b
         for b, c in zip(
-            startup.samples["python -c pass"], startup.samples["python -m jobfsm validate"],
+            startup.samples["python -c pass"],
+            startup.samples["python -m jobfsm validate"],
             strict=True,
         )
     )
