@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define NO_TIME INT64_MIN
 #define MAX_STATUSES 64
@@ -67,6 +68,7 @@ typedef struct {
     int opens; /* the range opens the log */
     const Rules *rules;
     int *stop_all; /* set by the first range that gives up */
+    int *finished; /* ranges done, counted by each as it ends */
     Table table;
     long long events;
     int ok;
@@ -416,6 +418,13 @@ give_up:
     return NULL;
 }
 
+static void *run_range(void *arg) {
+    Range *g = arg;
+    fold_range(g);
+    __atomic_add_fetch(g->finished, 1, __ATOMIC_RELEASE);
+    return NULL;
+}
+
 /* Join the later ranges' summaries into the first one's table, in file order. */
 static int merge(Range *ranges, int n, const Rules *r) {
     Table *all = &ranges[0].table;
@@ -542,29 +551,45 @@ static PyObject *check(PyObject *self, PyObject *args) {
         }
         made++;
     }
-    int clean;
-    Py_BEGIN_ALLOW_THREADS
+    /* Every range on a thread of its own; this thread waits, and looks for signals
+     * (Ctrl-C) every few milliseconds, so that a long check can be interrupted. */
+    int clean = 1, interrupted = 0;
+    int finished = 0;
     pthread_t threads[MAX_RANGES];
     int started[MAX_RANGES] = {0};
-    for (int k = 1; k < n; k++) {
-        started[k] = pthread_create(&threads[k], NULL, fold_range, &ranges[k]) == 0;
+    PyThreadState *state = PyEval_SaveThread();
+    for (int k = 0; k < n; k++) {
+        ranges[k].finished = &finished;
+        started[k] = pthread_create(&threads[k], NULL, run_range, &ranges[k]) == 0;
         if (!started[k]) {
-            fold_range(&ranges[k]); /* no thread to be had: fold it here */
+            run_range(&ranges[k]); /* no thread to be had: fold it here */
         }
     }
-    fold_range(&ranges[0]);
-    for (int k = 1; k < n; k++) {
+    struct timespec pause = {0, 5 * 1000 * 1000};
+    while (__atomic_load_n(&finished, __ATOMIC_ACQUIRE) < n) {
+        nanosleep(&pause, NULL);
+        PyEval_RestoreThread(state);
+        interrupted = PyErr_CheckSignals() < 0;
+        state = PyEval_SaveThread();
+        if (interrupted) {
+            __atomic_store_n(&stop_all, 1, __ATOMIC_RELAXED);
+            break;
+        }
+    }
+    for (int k = 0; k < n; k++) {
         if (started[k]) {
             pthread_join(threads[k], NULL);
         }
     }
-    clean = 1;
     for (int k = 0; k < n; k++) {
         clean = clean && ranges[k].ok;
     }
-    clean = clean && merge(ranges, n, &rules);
+    clean = clean && !interrupted && merge(ranges, n, &rules);
     clean = clean && (!require_terminal || all_terminal(&ranges[0].table, &rules));
-    Py_END_ALLOW_THREADS
+    PyEval_RestoreThread(state);
+    if (interrupted) {
+        goto done; /* the signal handler's exception (KeyboardInterrupt) goes up */
+    }
     if (clean) {
         long long events = 0;
         for (int k = 0; k < n; k++) {

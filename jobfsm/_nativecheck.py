@@ -37,6 +37,8 @@ __all__ = ["available", "check_file"]
 
 #: The most statuses a lifecycle may have for the compiled check (one bit each).
 MAX_STATUSES = 64
+#: The most threads the check runs (more workers than that share them).
+MAX_THREADS = 64
 
 
 def available() -> bool:
@@ -90,7 +92,7 @@ def check_file(
         with open(path, "rb") as file:
             if os.fstat(file.fileno()).st_size == 0:
                 return None
-            ranges = split(path, max(1, threads))
+            ranges = split(path, min(max(1, threads), MAX_THREADS))
             with mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as log:
                 found = _native.check(
                     log,

@@ -23,7 +23,7 @@ from jobfsm.cli import main
 from jobfsm.eventlog import read_jsonl
 from jobfsm.lifecycle import DEFAULT_LIFECYCLE
 from jobfsm.testing import event_logs
-from jobfsm.validate import validate_events
+from jobfsm.validate import Report, validate_events
 from tests.conftest import REQUIRE_ALL
 from tests.test_segments import lines as messy_lines
 from tests.test_segments import options
@@ -263,3 +263,28 @@ def test_a_file_the_check_cannot_map_is_left_to_the_reader(tmp_path: Path) -> No
     assert _native(empty, 2, opts) is None
     assert _native(tmp_path / "missing.jsonl", 2, opts) is None
     assert _exact(empty, opts).events == 0
+
+
+def test_ctrl_c_interrupts_a_long_check(tmp_path: Path) -> None:
+    """The check runs without the interpreter lock, yet a signal stops it within milliseconds."""
+    import signal
+    import time
+
+    path = tmp_path / "blank.jsonl"
+    path.write_bytes(b"\n" * 100_000_000)  # blank lines: a long check (~0.5 s) of a clean log
+    opts = {"mode": "strict", "require_initial": False, "require_terminal": False}
+
+    def interrupt(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.02)
+        start = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            _native(path, 1, opts)
+        assert time.monotonic() - start < 0.2
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert _native(path, 2, opts) == Report(mode="strict")  # and it checks it when let be
