@@ -152,7 +152,7 @@ def _cli(path: Path, *options: str) -> int:
 
 
 def _cli_python(path: Path, *options: str) -> int:
-    """The command without the compiled check of clean logs: the exact reader alone."""
+    """The command without the compiled pass: the exact reader alone."""
     os.environ["JOBFSM_NO_NATIVE"] = "1"
     try:
         return _cli(path, *options)
@@ -338,7 +338,7 @@ def measure(quick: bool = False) -> list[Row]:
     rows += anchored_rows(bench, timing, loop, lambda s: f"{s * 1e9:.0f} ns/status", targets)
 
     floor = "read + json.loads each line"
-    compiled = "jobfsm validate --workers 1 (compiled check)"
+    compiled = "jobfsm validate --workers 1 (compiled pass)"
     fast = "jobfsm validate --workers 1 (msgspec reader)"
     plain = "jobfsm validate --workers 1 (standard library)"
     per = lambda s: f"{1 / s:,.0f} events/s"  # noqa: E731
@@ -399,7 +399,7 @@ def measure(quick: bool = False) -> list[Row]:
                     "DuckDB, LAG() window": lambda log=log: duckdb_check(log),
                     "polars, shift().over(job)": lambda log=log: polars_check(log),
                     workers: lambda log=log: _cli(log, "--workers", str(cores)),
-                    f"{workers}, without the compiled check": lambda log=log: _cli_python(
+                    f"{workers}, without the compiled pass": lambda log=log: _cli_python(
                         log, "--workers", str(cores)
                     ),
                     "jobfsm validate --workers 1": lambda log=log: _cli(log, "--workers", "1"),

@@ -1,25 +1,23 @@
 /*
- * jobfsm._native: the check of a clean JSON Lines event log, compiled.
+ * jobfsm._native: the compiled pass of `jobfsm validate` over a JSON Lines log.
  *
  * check() folds byte ranges of a log on threads, without the GIL, and merges
  * their per-job summaries in file order: the reduction of jobfsm.segments
  * over the tables of one lifecycle (the statuses, each one's allowed next
  * statuses, the first statuses allowed, the terminal ones), computed from
- * the lifecycle value by jobfsm._nativecheck. It only answers "clean" (the
- * numbers of events and jobs) or "not for me" (None): any line, status, time
- * or step it does not take as plainly valid sends the whole log to the exact
- * reader, which words every violation and input error. So what it accepts is
- * narrow on purpose:
+ * the lifecycle value by jobfsm._nativecheck. It words nothing. A job whose
+ * step breaks a rule (an illegal step, a time going backwards, a status
+ * spelled otherwise or unknown, a bad first or last status) is marked dirty,
+ * and a second pass hands back the number and bytes of each of its lines, for
+ * the exact fold to word; the counts, and every other job, are its own. A
+ * line it cannot read plainly sends the whole log to the exact reader (None),
+ * so what it reads is narrow on purpose:
  *
  * - a line is a JSON object of ASCII strings without escapes, and numbers,
  *   true, false or null for other keys (no nesting); blank lines are skipped;
  *   a line may end with \r\n, and no other \r appears;
- * - the job and status are strings, the time (when its key is there) an
- *   ISO-8601 string YYYY-MM-DDTHH:MM:SS[.f, 1-6 digits][Z|+00:00];
- * - each status is a status of the lifecycle, spelled as it is, and follows
- *   the job's previous one by an edge or a repeat (the first one of a job is
- *   among the allowed first statuses); times of a job never go backwards;
- * - with require_terminal, every job ends at a terminal status.
+ * - the job and status are non-empty strings, the time (when its key is
+ *   there) an ISO-8601 string YYYY-MM-DDTHH:MM:SS[.f, 1-6 digits][Z|+00:00].
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -38,8 +36,9 @@ typedef struct {
     const char *key; /* into the log's buffer; NULL: an empty slot */
     uint64_t hash;
     uint32_t len;
-    int8_t first; /* the job's first status in the range */
+    int8_t first; /* the job's first status in the range (-1: not a status of the lifecycle) */
     int8_t last;  /* its last status in the range */
+    uint8_t dirty; /* a step of this job needs the exact reader's words */
     int64_t first_time; /* its first time in the range (microseconds), or NO_TIME */
     int64_t last_time;  /* its last time in the range, or NO_TIME */
 } Entry;
@@ -49,6 +48,11 @@ typedef struct {
     size_t mask;
     size_t used;
 } Table;
+
+typedef struct {
+    long long line;
+    Py_ssize_t start, stop; /* its bytes, without the line end */
+} Spot;
 
 typedef struct {
     const char *key[3]; /* job, status, time */
@@ -69,8 +73,14 @@ typedef struct {
     const Rules *rules;
     int *stop_all; /* set by the first range that gives up */
     int *finished; /* ranges done, counted by each as it ends */
+    const Table *all; /* second pass: every job, merged */
     Table table;
     long long events;
+    long long done; /* bytes of the range read so far (for progress) */
+    long long lines; /* lines in the range, blank ones included */
+    long long first_line; /* the number of its first line in the log */
+    Spot *spots; /* second pass: the lines of jobs that need words */
+    size_t n_spots, spots_cap;
     int ok;
 } Range;
 
@@ -346,8 +356,8 @@ static int parse_line(const char *p, const char *end, const Rules *r, const char
             break;
         }
     }
-    if (*status < 0 || value_len[0] > UINT32_MAX) {
-        return -1;
+    if (value_len[1] == 0 || value_len[0] > UINT32_MAX) {
+        return -1; /* an empty status is an input error: the reader's to word */
     }
     *time = NO_TIME;
     if (value[2] != NULL && !parse_time(value[2], value_len[2], time)) {
@@ -358,6 +368,16 @@ static int parse_line(const char *p, const char *end, const Rules *r, const char
     return 1;
 }
 
+/* The end of the line starting at p (its \n, or end) and where its text ends (before \r\n). */
+static inline const char *line_at(const char *p, const char *end, const char **text_end) {
+    const char *newline = memchr(p, '\n', (size_t)(end - p));
+    const char *line_end = newline != NULL ? newline : end;
+    *text_end = line_end > p && line_end[-1] == '\r' ? line_end - 1 : line_end;
+    return newline != NULL ? newline + 1 : end;
+}
+
+/* Pass one: each job's summary in the range; a job whose step breaks a rule is marked
+ * dirty (and no longer followed); a line this check cannot read stops every range. */
 static void *fold_range(void *arg) {
     Range *g = arg;
     const Rules *r = g->rules;
@@ -367,43 +387,45 @@ static void *fold_range(void *arg) {
         if (__atomic_load_n(g->stop_all, __ATOMIC_RELAXED)) {
             return NULL;
         }
-        const char *newline = memchr(p, '\n', (size_t)(end - p));
-        const char *line_end = newline != NULL ? newline : end;
-        if (line_end > p && line_end[-1] == '\r') {
-            line_end--;
-        }
-        const char *job;
+        const char *text_end, *job;
+        const char *next_line = line_at(p, end, &text_end);
         uint32_t job_len;
         int status, created;
         int64_t time;
-        int got = parse_line(p, line_end, r, &job, &job_len, &status, &time);
-        p = newline != NULL ? newline + 1 : end;
+        int got = parse_line(p, text_end, r, &job, &job_len, &status, &time);
+        p = next_line;
+        if ((++g->lines & 4095) == 0) {
+            __atomic_store_n(&g->done, (long long)(p - (g->buf + g->start)), __ATOMIC_RELAXED);
+        }
         if (got == 0) {
             continue;
         }
         if (got < 0) {
             goto give_up;
         }
-        g->events++;
+        __atomic_store_n(&g->events, g->events + 1, __ATOMIC_RELAXED);
         Entry *e = table_find(&g->table, job, job_len, hash_bytes(job, job_len), &created);
         if (e == NULL) {
             goto give_up;
         }
         if (created) {
-            if (g->opens && !((r->start >> status) & 1)) {
-                goto give_up;
-            }
             e->first = e->last = (int8_t)status;
             e->first_time = e->last_time = time;
+            e->dirty = status < 0 || (g->opens && !((r->start >> status) & 1));
             continue;
         }
-        if (!((r->next[e->last] >> status) & 1)) {
-            goto give_up;
+        if (e->dirty) {
+            continue;
+        }
+        if (status < 0 || !((r->next[e->last] >> status) & 1)) {
+            e->dirty = 1;
+            continue;
         }
         e->last = (int8_t)status;
         if (time != NO_TIME) {
             if (e->last_time != NO_TIME && time < e->last_time) {
-                goto give_up;
+                e->dirty = 1;
+                continue;
             }
             if (e->first_time == NO_TIME) {
                 e->first_time = time;
@@ -418,14 +440,117 @@ give_up:
     return NULL;
 }
 
-static void *run_range(void *arg) {
+static const Entry *table_get(const Table *t, const char *key, uint32_t len, uint64_t hash) {
+    size_t i = hash & t->mask;
+    for (;;) {
+        const Entry *e = &t->slots[i];
+        if (e->key == NULL) {
+            return NULL;
+        }
+        if (e->hash == hash && e->len == len && memcmp(e->key, key, len) == 0) {
+            return e;
+        }
+        i = (i + 1) & t->mask;
+    }
+}
+
+/* Pass two: the number and bytes of each line of a dirty job, in order. */
+static void *collect_range(void *arg) {
     Range *g = arg;
-    fold_range(g);
-    __atomic_add_fetch(g->finished, 1, __ATOMIC_RELEASE);
+    const char *p = g->buf + g->start, *end = g->buf + g->stop;
+    long long line = g->first_line;
+    g->ok = 0;
+    for (; p < end; line++) {
+        if (__atomic_load_n(g->stop_all, __ATOMIC_RELAXED)) {
+            return NULL;
+        }
+        const char *text_end, *job, *text = p;
+        p = line_at(p, end, &text_end);
+        uint32_t job_len;
+        int status;
+        int64_t time;
+        if (parse_line(text, text_end, g->rules, &job, &job_len, &status, &time) <= 0) {
+            continue; /* blank (pass one read every line) */
+        }
+        const Entry *e = table_get(g->all, job, job_len, hash_bytes(job, job_len));
+        if (e == NULL || !e->dirty) {
+            continue;
+        }
+        if (g->n_spots == g->spots_cap) {
+            size_t cap = g->spots_cap ? g->spots_cap * 2 : 1024;
+            Spot *spots = realloc(g->spots, cap * sizeof(Spot));
+            if (spots == NULL) {
+                __atomic_store_n(g->stop_all, 1, __ATOMIC_RELAXED);
+                return NULL;
+            }
+            g->spots = spots;
+            g->spots_cap = cap;
+        }
+        g->spots[g->n_spots++] = (Spot){line, text - g->buf, text_end - g->buf};
+    }
+    g->ok = 1;
     return NULL;
 }
 
-/* Join the later ranges' summaries into the first one's table, in file order. */
+typedef struct {
+    Range *range;
+    void *(*work)(void *);
+} Task;
+
+static void *run_task(void *arg) {
+    Task *task = arg;
+    task->work(task->range);
+    __atomic_add_fetch(task->range->finished, 1, __ATOMIC_RELEASE);
+    return NULL;
+}
+
+/* Run work on every range, a thread each, without the GIL (*state holds this thread's);
+ * meanwhile look for signals every few milliseconds. 1 when a signal's handler raised. */
+static int run_all(Range *ranges, int n, void *(*work)(void *), PyThreadState **state,
+                   PyObject *progress) {
+    int finished = 0, interrupted = 0;
+    pthread_t threads[MAX_RANGES];
+    int started[MAX_RANGES] = {0};
+    Task tasks[MAX_RANGES];
+    for (int k = 0; k < n; k++) {
+        ranges[k].finished = &finished;
+        tasks[k] = (Task){&ranges[k], work};
+        started[k] = pthread_create(&threads[k], NULL, run_task, &tasks[k]) == 0;
+        if (!started[k]) {
+            run_task(&tasks[k]); /* no thread to be had: run it here */
+        }
+    }
+    struct timespec pause = {0, 5 * 1000 * 1000};
+    for (long polls = 1; __atomic_load_n(&finished, __ATOMIC_ACQUIRE) < n; polls++) {
+        nanosleep(&pause, NULL);
+        PyEval_RestoreThread(*state);
+        interrupted = PyErr_CheckSignals() < 0;
+        if (!interrupted && progress != NULL && polls % 40 == 0) { /* every ~0.2 s */
+            long long done = 0, events = 0;
+            for (int k = 0; k < n; k++) {
+                done += __atomic_load_n(&ranges[k].done, __ATOMIC_RELAXED);
+                events += __atomic_load_n(&ranges[k].events, __ATOMIC_RELAXED);
+            }
+            PyObject *shown = PyObject_CallFunction(progress, "LL", done, events);
+            interrupted = shown == NULL; /* its exception goes up, as a signal's does */
+            Py_XDECREF(shown);
+        }
+        *state = PyEval_SaveThread();
+        if (interrupted) {
+            __atomic_store_n(ranges[0].stop_all, 1, __ATOMIC_RELAXED);
+            break;
+        }
+    }
+    for (int k = 0; k < n; k++) {
+        if (started[k]) {
+            pthread_join(threads[k], NULL);
+        }
+    }
+    return interrupted;
+}
+
+/* Join the later ranges' summaries into the first one's table, in file order; a job
+ * whose step across a boundary breaks a rule is marked dirty. 0 when out of memory. */
 static int merge(Range *ranges, int n, const Rules *r) {
     Table *all = &ranges[0].table;
     for (int k = 1; k < n; k++) {
@@ -441,20 +566,21 @@ static int merge(Range *ranges, int n, const Rules *r) {
                 return 0;
             }
             if (created) {
-                if (!((r->start >> e->first) & 1)) {
-                    return 0;
-                }
                 x->first = e->first;
                 x->last = e->last;
                 x->first_time = e->first_time;
                 x->last_time = e->last_time;
+                x->dirty = e->dirty || !((r->start >> e->first) & 1);
                 continue;
             }
-            if (!((r->next[x->last] >> e->first) & 1)) {
-                return 0;
+            if (x->dirty) {
+                continue;
             }
-            if (e->first_time != NO_TIME && x->last_time != NO_TIME && e->first_time < x->last_time) {
-                return 0;
+            if (e->dirty || !((r->next[x->last] >> e->first) & 1) ||
+                (e->first_time != NO_TIME && x->last_time != NO_TIME &&
+                 e->first_time < x->last_time)) {
+                x->dirty = 1;
+                continue;
             }
             x->last = e->last;
             if (e->last_time != NO_TIME) {
@@ -465,14 +591,21 @@ static int merge(Range *ranges, int n, const Rules *r) {
     return 1;
 }
 
-static int all_terminal(const Table *t, const Rules *r) {
+/* Mark dirty each job that does not end at a terminal status (with require_terminal);
+ * the number of dirty jobs. */
+static size_t count_dirty(Table *t, const Rules *r, int require_terminal) {
+    size_t dirty = 0;
     for (size_t i = 0; i <= t->mask; i++) {
-        const Entry *e = &t->slots[i];
-        if (e->key != NULL && !((r->terminal >> e->last) & 1)) {
-            return 0;
+        Entry *e = &t->slots[i];
+        if (e->key == NULL) {
+            continue;
         }
+        if (!e->dirty && require_terminal && !((r->terminal >> e->last) & 1)) {
+            e->dirty = 1;
+        }
+        dirty += e->dirty;
     }
-    return 1;
+    return dirty;
 }
 
 static int bytes_item(PyObject *item, const char **p, size_t *n) {
@@ -487,18 +620,25 @@ static int bytes_item(PyObject *item, const char **p, size_t *n) {
 }
 
 PyDoc_STRVAR(check_doc,
-             "check(log, ranges, keys, statuses, next, start, terminal, require_terminal)\n--\n\n"
-             "(events, jobs) when every line of the log is plainly valid, else None.");
+             "check(log, ranges, keys, statuses, next, start, terminal, require_terminal, "
+             "progress=None)\n--\n\n"
+             "(events, jobs, lines) when every line of the log is plainly readable, else None.\n\n"
+             "lines: (number, start, stop) of each line of the jobs whose steps break a\n"
+             "rule (empty for a clean log), for the exact reader to word. progress, when\n"
+             "given, is called with (bytes read, events read) about every 0.2 s.");
 
 static PyObject *check(PyObject *self, PyObject *args) {
     Py_buffer log;
-    PyObject *ranges_obj, *keys, *statuses, *next;
+    PyObject *ranges_obj, *keys, *statuses, *next, *progress = Py_None;
     unsigned long long start, terminal;
     int require_terminal;
-    if (!PyArg_ParseTuple(args, "y*O!O!O!O!KKp", &log, &PyList_Type, &ranges_obj, &PyTuple_Type,
+    if (!PyArg_ParseTuple(args, "y*O!O!O!O!KKp|O", &log, &PyList_Type, &ranges_obj, &PyTuple_Type,
                           &keys, &PyTuple_Type, &statuses, &PyTuple_Type, &next, &start, &terminal,
-                          &require_terminal)) {
+                          &require_terminal, &progress)) {
         return NULL;
+    }
+    if (progress == Py_None) {
+        progress = NULL;
     }
     PyObject *result = NULL;
     Rules rules;
@@ -551,57 +691,64 @@ static PyObject *check(PyObject *self, PyObject *args) {
         }
         made++;
     }
-    /* Every range on a thread of its own; this thread waits, and looks for signals
-     * (Ctrl-C) every few milliseconds, so that a long check can be interrupted. */
-    int clean = 1, interrupted = 0;
-    int finished = 0;
-    pthread_t threads[MAX_RANGES];
-    int started[MAX_RANGES] = {0};
+    /* Pass one folds the ranges, then their summaries are merged; pass two, only when
+     * some job broke a rule, collects that job's lines for the exact reader. */
     PyThreadState *state = PyEval_SaveThread();
-    for (int k = 0; k < n; k++) {
-        ranges[k].finished = &finished;
-        started[k] = pthread_create(&threads[k], NULL, run_range, &ranges[k]) == 0;
-        if (!started[k]) {
-            run_range(&ranges[k]); /* no thread to be had: fold it here */
-        }
-    }
-    struct timespec pause = {0, 5 * 1000 * 1000};
-    while (__atomic_load_n(&finished, __ATOMIC_ACQUIRE) < n) {
-        nanosleep(&pause, NULL);
-        PyEval_RestoreThread(state);
-        interrupted = PyErr_CheckSignals() < 0;
-        state = PyEval_SaveThread();
-        if (interrupted) {
-            __atomic_store_n(&stop_all, 1, __ATOMIC_RELAXED);
-            break;
-        }
-    }
-    for (int k = 0; k < n; k++) {
-        if (started[k]) {
-            pthread_join(threads[k], NULL);
-        }
-    }
+    int interrupted = run_all(ranges, n, fold_range, &state, progress);
+    int clean = !interrupted;
     for (int k = 0; k < n; k++) {
         clean = clean && ranges[k].ok;
     }
-    clean = clean && !interrupted && merge(ranges, n, &rules);
-    clean = clean && (!require_terminal || all_terminal(&ranges[0].table, &rules));
+    clean = clean && merge(ranges, n, &rules);
+    size_t dirty = clean ? count_dirty(&ranges[0].table, &rules, require_terminal) : 0;
+    if (clean && dirty) {
+        long long line = 1;
+        for (int k = 0; k < n; k++) {
+            ranges[k].first_line = line;
+            ranges[k].all = &ranges[0].table;
+            line += ranges[k].lines;
+        }
+        interrupted = run_all(ranges, n, collect_range, &state, NULL);
+        clean = !interrupted;
+        for (int k = 0; k < n; k++) {
+            clean = clean && ranges[k].ok;
+        }
+    }
     PyEval_RestoreThread(state);
     if (interrupted) {
         goto done; /* the signal handler's exception (KeyboardInterrupt) goes up */
     }
-    if (clean) {
-        long long events = 0;
-        for (int k = 0; k < n; k++) {
-            events += ranges[k].events;
-        }
-        result = Py_BuildValue("(Ln)", events, (Py_ssize_t)ranges[0].table.used);
-    } else {
+    if (!clean) {
         result = Py_NewRef(Py_None);
+        goto done;
     }
+    long long events = 0;
+    size_t spots = 0;
+    for (int k = 0; k < n; k++) {
+        events += ranges[k].events;
+        spots += ranges[k].n_spots;
+    }
+    PyObject *lines = PyList_New((Py_ssize_t)spots);
+    if (lines == NULL) {
+        goto done;
+    }
+    Py_ssize_t at = 0;
+    for (int k = 0; k < n; k++) {
+        for (size_t i = 0; i < ranges[k].n_spots; i++) {
+            Spot *spot = &ranges[k].spots[i];
+            PyObject *item = Py_BuildValue("(Lnn)", spot->line, spot->start, spot->stop);
+            if (item == NULL) {
+                Py_DECREF(lines);
+                goto done;
+            }
+            PyList_SET_ITEM(lines, at++, item);
+        }
+    }
+    result = Py_BuildValue("(LnN)", events, (Py_ssize_t)ranges[0].table.used, lines);
 done:
     for (int k = 0; k < made; k++) {
         free(ranges[k].table.slots);
+        free(ranges[k].spots);
     }
     PyBuffer_Release(&log);
     return result;

@@ -1,4 +1,5 @@
 import mmap
+from collections.abc import Callable
 
 def check(
     log: bytes | mmap.mmap,
@@ -9,5 +10,6 @@ def check(
     start: int,
     terminal: int,
     require_terminal: bool,
+    progress: Callable[[int, int], object] | None = None,
     /,
-) -> tuple[int, int] | None: ...
+) -> tuple[int, int, list[tuple[int, int, int]]] | None: ...

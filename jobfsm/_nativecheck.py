@@ -1,26 +1,28 @@
-"""The compiled check of a clean JSON Lines log, and when ``jobfsm validate`` uses it.
+"""The compiled pass over a JSON Lines log, and how ``jobfsm validate`` uses it.
 
-Most logs a scheduler or an audit reads are clean. For a regular JSON Lines
-file, ``jobfsm validate`` first hands the file to :mod:`jobfsm._native` (built
-from ``jobfsm/_native.c`` when a C compiler is there at install time; without
-it, nothing changes): it folds byte ranges of the file on threads, one per
-worker, and merges their per-job summaries in file order, the reduction of
-:mod:`jobfsm.segments`, over tables computed here from the lifecycle value (the
-statuses, the statuses each may go to, the allowed first ones, the terminal
-ones). It answers only "clean, with so many events and jobs" or "not for me":
-at the first line, status, time or step it does not take as plainly valid
-(an escape, a non-ASCII byte, a violation, another spelling of a status, a
-time in another form, ...) every range stops, and the exact reader validates
-the file from the start, wording every violation and input error. The clean
-report it gives is the one the exact reader gives (tests/test_native.py
-compares the two on generated and hostile logs).
+For a regular JSON Lines file, ``jobfsm validate`` first hands the file to
+:mod:`jobfsm._native` (built from ``jobfsm/_native.c`` when a C compiler is
+there at install time; without it, nothing changes): it folds byte ranges of
+the file on threads, one per worker, and merges their per-job summaries in
+file order, the reduction of :mod:`jobfsm.segments`, over tables computed here
+from the lifecycle value (the statuses, the statuses each may go to, the
+allowed first ones, the terminal ones). It words nothing: it counts events
+and jobs, and names the lines of the jobs that break a rule, which the exact
+fold (:func:`jobfsm.segments.fold_states`) then folds as one pass over the
+log would, violations, gaps and other spellings included. At a line it cannot
+read plainly (an escape, a non-ASCII byte, a time in another form, a line
+that is not JSON, ...) every range stops, and the exact reader validates the
+file from the start. tests/test_native.py compares its reports with the exact
+reader's on generated, broken and hostile logs.
 """
 
 from __future__ import annotations
 
+import json
 import mmap
 import os
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from jobfsm._judge import Mode, _Judge
 
@@ -35,14 +37,14 @@ except ImportError:  # built without a C compiler: the exact reader does everyth
 
 __all__ = ["available", "check_file"]
 
-#: The most statuses a lifecycle may have for the compiled check (one bit each).
+#: The most statuses a lifecycle may have for the compiled pass (one bit each).
 MAX_STATUSES = 64
 #: The most threads the check runs (more workers than that share them).
 MAX_THREADS = 64
 
 
 def available() -> bool:
-    """Whether the compiled check was built and is not turned off.
+    """Whether the compiled pass was built and is not turned off.
 
     Setting the environment variable ``JOBFSM_NO_NATIVE`` (to anything but an
     empty string) turns it off: every log is then read by the exact reader.
@@ -62,15 +64,19 @@ def check_file(
     status_key: str,
     time_key: str | None,
     keep_gaps: bool = False,
+    progress: Callable[[int, int], object] | None = None,
 ) -> Report | None:
-    """The report of a clean JSON Lines file, or ``None``: the exact reader must read it.
+    """The report of a JSON Lines file, or ``None``: the exact reader must read all of it.
 
     *threads* byte ranges of the file (cut at line ends) are folded at once.
-    ``None`` also when the compiled check was not built, the lifecycle has
-    more than 64 statuses, a key is not ASCII or two keys are the same, or
-    the file is empty or cannot be mapped. (*keep_gaps* is accepted for the
-    caller's options: a log the check takes has no gap, every step being an
-    edge.)
+    When some jobs break a rule, their lines (and only theirs) are folded
+    again by the exact fold, which words the violations; the other jobs, and
+    the counts, are the compiled pass's. ``None`` when a line is not plainly
+    readable (see the module's docstring), and also when the compiled pass
+    was not built, the lifecycle has more than 64 statuses, a key is not
+    ASCII or two keys are the same, or the file is empty or cannot be mapped.
+    *progress*, when given, is called with the bytes and the events read so
+    far, about every 0.2 s.
     """
     from jobfsm._workers import split
     from jobfsm.validate import Report
@@ -103,10 +109,50 @@ def check_file(
                     bits(judge.start),
                     bits(t.terminal),
                     require_terminal,
+                    progress,
                 )
+                if found is None:
+                    return None
+                events, jobs, lines = found
+                if not lines:
+                    return Report(mode=mode, jobs=jobs, events=events)
+                # Lines of plain JSON (the check read each one): the standard
+                # library reads them as the exact reader does.
+                pairs = ((number, json.loads(log[a:b])) for number, a, b in lines)
+                return _worded(pairs, judge, events, jobs, require_terminal, keep_gaps, keys)
     except (OSError, ValueError):  # not a mappable file: the exact reader says why
         return None
-    if found is None:
+
+
+def _worded(
+    pairs: Iterator[tuple[int, Any]],
+    judge: _Judge,
+    events: int,
+    jobs: int,
+    require_terminal: bool,
+    keep_gaps: bool,
+    keys: tuple[str, str, str | None],
+) -> Report | None:
+    """The report of the jobs that broke a rule, folded as one pass over the log folds them."""
+    from jobfsm.segments import end, fold_states
+    from jobfsm.validate import Report
+
+    if not keep_gaps:
+        judge.gaps = None
+    errors: list[Any] = []
+    job_key, status_key, time_key = keys
+    states, _ = fold_states(
+        pairs, judge, errors, job_key=job_key, status_key=status_key, time_key=time_key
+    )
+    if errors:  # cannot be: the check read every line; the exact reader decides
         return None
-    events, jobs = found
-    return Report(mode=mode, jobs=jobs, events=events)
+    if require_terminal:
+        end(judge, states)
+    return Report(
+        mode=judge.mode,
+        violations=tuple(judge.violations),
+        gaps=tuple(judge.gaps or ()),
+        jobs=jobs,
+        events=events,
+        aliases=judge.alias_uses(),
+    )

@@ -93,7 +93,7 @@ class Reading:
                 return
             if self.progress and (count + batch.size) // _PROGRESS_EVERY > count // _PROGRESS_EVERY:
                 done = (count + batch.size) // _PROGRESS_EVERY * _PROGRESS_EVERY
-                _show_progress(done, time.monotonic() - started, self.where.offset(), self.size)
+                show_progress(done, time.monotonic() - started, self.where.offset(), self.size)
             count += batch.size
             yield batch
 
@@ -120,7 +120,7 @@ class Reading:
                     return
                 if self.progress and count % _PROGRESS_EVERY == 0:
                     offset = self.where.offset()
-                    _show_progress(count, time.monotonic() - started, offset, self.size)
+                    show_progress(count, time.monotonic() - started, offset, self.size)
                 yield line, row
                 if limit and before + missing >= limit:
                     self.stopped = True
@@ -129,7 +129,8 @@ class Reading:
             self._missing = missing
 
 
-def _show_progress(count: int, seconds: float, offset: int | None, size: int | None) -> None:
+def show_progress(count: int, seconds: float, offset: int | None, size: int | None) -> None:
+    """Write the progress line: the share of the file read (or the events), and the rate."""
     rate = f", {count / seconds:,.0f} events/s" if seconds > 0 else ""
     if size and offset is not None:
         done = f"{min(offset / size, 1.0):.0%} ({count:,} events{rate})"

@@ -172,9 +172,13 @@ def _validate_stream(
     show_progress = _stderr_is_tty() and (size is None or size >= PROGRESS_MIN_BYTES)
     reading = Reading(log, args, size if show_progress else None, where, show_progress)
     if input_format == "jsonl" and getattr(args, "regular_file", False) and size is not None:
-        on_workers = _validate_natively(args, size, lifecycle) or _validate_on_workers(
-            args, name, size, lifecycle
-        )
+        try:
+            on_workers = _validate_natively(args, size, lifecycle, show_progress)
+        finally:
+            if show_progress:
+                sys.stderr.write("\r\033[K")
+                sys.stderr.flush()
+        on_workers = on_workers or _validate_on_workers(args, name, size, lifecycle)
         if on_workers is not None:  # `log` was not read: the workers' report is the whole one
             hints = cli_validate_report.hints(args, input_format, where.head)
             return _print_report(args, name, on_workers, reading, hints, lifecycle, as_target)
@@ -192,14 +196,29 @@ def _validate_stream(
     return _print_report(args, name, report, reading, hints, lifecycle, as_target)
 
 
-def _validate_natively(args: argparse.Namespace, size: int, lifecycle: Lifecycle) -> Report | None:
-    """The report of the compiled check when it finds the file clean, else ``None``."""
+def _validate_natively(
+    args: argparse.Namespace, size: int, lifecycle: Lifecycle, show_progress: bool
+) -> Report | None:
+    """The report of the compiled pass (see jobfsm._nativecheck), else ``None``."""
+    import time
+
     from jobfsm import _nativecheck, _workers
+    from jobfsm._validate_reading import show_progress as show
 
     if not _nativecheck.available():
         return None
     threads = args.workers if args.workers is not None else _workers.default_workers(size)
-    return _nativecheck.check_file(args.file, threads, **_options(args, lifecycle))
+    started = time.monotonic()
+
+    def progress(offset: int, events: int) -> None:
+        show(events, time.monotonic() - started, offset, size)
+
+    return _nativecheck.check_file(
+        args.file,
+        threads,
+        progress=progress if show_progress else None,
+        **_options(args, lifecycle),
+    )
 
 
 def _validate_on_workers(

@@ -188,6 +188,7 @@ def test_progress_shows_percentage_and_rate(
     monkeypatch.setattr(cli_validate, "_stderr_is_tty", lambda: True)
     monkeypatch.setattr(cli_validate, "PROGRESS_MIN_BYTES", 0)
     monkeypatch.setattr(reading, "_PROGRESS_EVERY", 2)
+    monkeypatch.setenv("JOBFSM_NO_NATIVE", "1")  # the reader's progress (test_native: the pass's)
     log = _jsonl(tmp_path / "log.jsonl", EVENTS * 4)
     assert main(["validate", str(log), "--mode", "observed"]) == 1  # the repeats go back
     err = capsys.readouterr().err
