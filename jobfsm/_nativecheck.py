@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import mmap
 import os
+import struct
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -118,7 +119,8 @@ def check_file(
                     return Report(mode=mode, jobs=jobs, events=events)
                 # Lines of plain JSON (the check read each one): the standard
                 # library reads them as the exact reader does.
-                pairs = ((number, json.loads(log[a:b])) for number, a, b in lines)
+                spots = struct.iter_unpack("qqq", lines)  # (line, start, stop), one at a time
+                pairs = ((number, json.loads(log[a:b])) for number, a, b in spots)
                 return _worded(pairs, judge, events, jobs, require_terminal, keep_gaps, keys)
     except (OSError, ValueError):  # not a mappable file: the exact reader says why
         return None
