@@ -31,6 +31,9 @@
 #define MAX_STATUSES 64
 #define MAX_RANGES 256
 #define MAX_NUMBER 64 /* longer numbers: json.loads may refuse huge integers */
+/* By default, the most lines of dirty jobs handed back (24 bytes each): past it, much
+ * of the log breaks rules, and the exact reader, which streams, reads all of it. */
+#define MAX_SPOTS (1LL << 24)
 
 typedef struct {
     const char *key; /* into the log's buffer; NULL: an empty slot */
@@ -81,6 +84,7 @@ typedef struct {
     long long first_line; /* the number of its first line in the log */
     Spot *spots; /* second pass: the lines of jobs that need words */
     size_t n_spots, spots_cap;
+    long long max_spots; /* this range's share of MAX_SPOTS */
     int ok;
 } Range;
 
@@ -476,6 +480,10 @@ static void *collect_range(void *arg) {
         if (e == NULL || !e->dirty) {
             continue;
         }
+        if ((long long)g->n_spots >= g->max_spots) {
+            __atomic_store_n(g->stop_all, 1, __ATOMIC_RELAXED);
+            return NULL;
+        }
         if (g->n_spots == g->spots_cap) {
             size_t cap = g->spots_cap ? g->spots_cap * 2 : 1024;
             Spot *spots = realloc(g->spots, cap * sizeof(Spot));
@@ -621,21 +629,23 @@ static int bytes_item(PyObject *item, const char **p, size_t *n) {
 
 PyDoc_STRVAR(check_doc,
              "check(log, ranges, keys, statuses, next, start, terminal, require_terminal, "
-             "progress=None)\n--\n\n"
+             "progress=None, max_lines=2**24)\n--\n\n"
              "(events, jobs, lines) when every line of the log is plainly readable, else None.\n\n"
              "lines: (number, start, stop) of each line of the jobs whose steps break a\n"
              "rule, as native int64 triples (struct format 'qqq'); empty for a clean log.\n"
              "The exact reader words those lines. progress, when\n"
-             "given, is called with (bytes read, events read) about every 0.2 s.");
+             "given, is called with (bytes read, events read) about every 0.2 s. None too\n"
+             "when the dirty jobs have more than max_lines lines (the exact reader streams).");
 
 static PyObject *check(PyObject *self, PyObject *args) {
     Py_buffer log;
     PyObject *ranges_obj, *keys, *statuses, *next, *progress = Py_None;
     unsigned long long start, terminal;
     int require_terminal;
-    if (!PyArg_ParseTuple(args, "y*O!O!O!O!KKp|O", &log, &PyList_Type, &ranges_obj, &PyTuple_Type,
-                          &keys, &PyTuple_Type, &statuses, &PyTuple_Type, &next, &start, &terminal,
-                          &require_terminal, &progress)) {
+    long long max_lines = MAX_SPOTS;
+    if (!PyArg_ParseTuple(args, "y*O!O!O!O!KKp|OL", &log, &PyList_Type, &ranges_obj,
+                          &PyTuple_Type, &keys, &PyTuple_Type, &statuses, &PyTuple_Type, &next,
+                          &start, &terminal, &require_terminal, &progress, &max_lines)) {
         return NULL;
     }
     if (progress == Py_None) {
@@ -707,6 +717,7 @@ static PyObject *check(PyObject *self, PyObject *args) {
         for (int k = 0; k < n; k++) {
             ranges[k].first_line = line;
             ranges[k].all = &ranges[0].table;
+            ranges[k].max_spots = max_lines / n;
             line += ranges[k].lines;
         }
         interrupted = run_all(ranges, n, collect_range, &state, NULL);

@@ -11,5 +11,6 @@ def check(
     terminal: int,
     require_terminal: bool,
     progress: Callable[[int, int], object] | None = None,
+    max_lines: int = ...,
     /,
 ) -> tuple[int, int, bytes] | None: ...

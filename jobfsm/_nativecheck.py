@@ -40,8 +40,11 @@ __all__ = ["available", "check_file"]
 
 #: The most statuses a lifecycle may have for the compiled pass (one bit each).
 MAX_STATUSES = 64
-#: The most threads the check runs (more workers than that share them).
+#: The most threads the pass runs (more workers than that share them).
 MAX_THREADS = 64
+#: The most lines of jobs that broke a rule handed to the exact fold (24 bytes
+#: each while they wait): past it, the exact reader streams the whole log.
+MAX_WORDED_LINES = 1 << 24
 
 
 def available() -> bool:
@@ -111,6 +114,7 @@ def check_file(
                     bits(t.terminal),
                     require_terminal,
                     progress,
+                    MAX_WORDED_LINES,
                 )
                 if found is None:
                     return None

@@ -338,3 +338,18 @@ def test_the_merge_follows_a_job_through_a_middle_range(
     expected = _exact(path, opts)
     assert len(expected.violations) == 1
     assert _native(path, 3, opts) == expected
+
+
+def test_a_log_mostly_breaking_rules_is_left_to_the_streaming_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past MAX_WORDED_LINES lines of dirty jobs, the reader (which streams) reads it all."""
+    opts = {"mode": "strict", "require_initial": False, "require_terminal": False}
+    lines = _clean_lines(random.Random(9), 700)
+    lines.insert(350, json.dumps({"job": "job-3", "status": "Paused"}))  # job-3: 101 lines
+    path = tmp_path / "events.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(_nativecheck, "MAX_WORDED_LINES", 101)
+    assert _native(path, 1, opts) == _exact(path, opts)
+    monkeypatch.setattr(_nativecheck, "MAX_WORDED_LINES", 100)
+    assert _native(path, 1, opts) is None
