@@ -22,8 +22,10 @@ import json
 import mmap
 import os
 import struct
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import attrs
 
 from jobfsm._judge import Mode, _Judge
 
@@ -83,7 +85,7 @@ def check_file(
     far, about every 0.2 s.
     """
     from jobfsm._workers import split
-    from jobfsm.validate import Report
+    from jobfsm.validate import Report, validate_events
 
     keys = (job_key, status_key, time_key)
     if not available() or len(set(keys)) < 3 or not all(k is None or k.isascii() for k in keys):
@@ -121,44 +123,23 @@ def check_file(
                 events, jobs, lines = found
                 if not lines:
                     return Report(mode=mode, jobs=jobs, events=events)
-                # Lines of plain JSON (the check read each one): the standard
-                # library reads them as the exact reader does.
+                # Lines of plain JSON (the pass read each one): the standard library
+                # reads them as the exact reader does, and validate_events folds them.
                 spots = struct.iter_unpack("qqq", lines)  # (line, start, stop), one at a time
-                pairs = ((number, json.loads(log[a:b])) for number, a, b in spots)
-                return _worded(pairs, judge, events, jobs, require_terminal, keep_gaps, keys)
+                worded = validate_events(
+                    ((number, json.loads(log[a:b])) for number, a, b in spots),
+                    mode,
+                    lifecycle,
+                    require_initial=require_initial,
+                    require_terminal=require_terminal,
+                    job_key=job_key,
+                    status_key=status_key,
+                    time_key=time_key,
+                    keep_gaps=keep_gaps,
+                )
     except (OSError, ValueError):  # not a mappable file: the exact reader says why
         return None
-
-
-def _worded(
-    pairs: Iterator[tuple[int, Any]],
-    judge: _Judge,
-    events: int,
-    jobs: int,
-    require_terminal: bool,
-    keep_gaps: bool,
-    keys: tuple[str, str, str | None],
-) -> Report | None:
-    """The report of the jobs that broke a rule, folded as one pass over the log folds them."""
-    from jobfsm.segments import end, fold_states
-    from jobfsm.validate import Report
-
-    if not keep_gaps:
-        judge.gaps = None
-    errors: list[Any] = []
-    job_key, status_key, time_key = keys
-    states, _ = fold_states(
-        pairs, judge, errors, job_key=job_key, status_key=status_key, time_key=time_key
-    )
-    if errors:  # cannot be: the check read every line; the exact reader decides
+    if worded.input_errors:  # cannot be: the pass read every line; the reader decides
         return None
-    if require_terminal:
-        end(judge, states)
-    return Report(
-        mode=judge.mode,
-        violations=tuple(judge.violations),
-        gaps=tuple(judge.gaps or ()),
-        jobs=jobs,
-        events=events,
-        aliases=judge.alias_uses(),
-    )
+    # The counts are the whole log's; the rest is the jobs that broke a rule.
+    return attrs.evolve(worded, jobs=jobs, events=events)
