@@ -7,9 +7,9 @@ the file on threads, one per worker, and merges their per-job summaries in
 file order, the reduction of :mod:`jobfsm.segments`, over tables computed here
 from the lifecycle value (the statuses, the statuses each may go to, the
 allowed first ones, the terminal ones). It words nothing: it counts events
-and jobs, and names the lines of the jobs that break a rule, which the exact
-fold (:func:`jobfsm.segments.fold_states`) then folds as one pass over the
-log would, violations, gaps and other spellings included. At a line it cannot
+and jobs, and names the lines of the jobs that break a rule, which
+:func:`jobfsm.validate.validate_events` then folds as one pass over the log
+would, violations, gaps and other spellings included. At a line it cannot
 read plainly (an escape, a non-ASCII byte, a time in another form, a line
 that is not JSON, ...) every range stops, and the exact reader validates the
 file from the start. tests/test_native.py compares its reports with the exact

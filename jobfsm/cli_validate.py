@@ -173,15 +173,15 @@ def _validate_stream(
     reading = Reading(log, args, size if show_progress else None, where, show_progress)
     if input_format == "jsonl" and getattr(args, "regular_file", False) and size is not None:
         try:
-            on_workers = _validate_natively(args, size, lifecycle, show_progress)
+            whole = _validate_natively(args, size, lifecycle, show_progress)
         finally:
             if show_progress:
-                sys.stderr.write("\r\033[K")
-                sys.stderr.flush()
-        on_workers = on_workers or _validate_on_workers(args, name, size, lifecycle)
-        if on_workers is not None:  # `log` was not read: the workers' report is the whole one
+                _clear_progress()
+        if whole is None:
+            whole = _validate_on_workers(args, name, size, lifecycle)
+        if whole is not None:  # `log` was not read: this report is the whole one
             hints = cli_validate_report.hints(args, input_format, where.head)
-            return _print_report(args, name, on_workers, reading, hints, lifecycle, as_target)
+            return _print_report(args, name, whole, reading, hints, lifecycle, as_target)
     try:
         report = _validated(reading, args, lifecycle)
     except EventLogError as exc:
@@ -190,8 +190,7 @@ def _validate_stream(
         return _fail(f"{name}: cannot read: {exc.strerror or exc}")
     finally:
         if show_progress:
-            sys.stderr.write("\r\033[K")
-            sys.stderr.flush()
+            _clear_progress()
     hints = cli_validate_report.hints(args, input_format, where.head)
     return _print_report(args, name, report, reading, hints, lifecycle, as_target)
 
@@ -202,12 +201,11 @@ def _validate_natively(
     """The report of the compiled pass (see jobfsm._nativecheck), else ``None``."""
     import time
 
-    from jobfsm import _nativecheck, _workers
+    from jobfsm import _nativecheck
     from jobfsm._validate_reading import show_progress as show
 
     if not _nativecheck.available():
         return None
-    threads = args.workers if args.workers is not None else _workers.default_workers(size)
     started = time.monotonic()
 
     def progress(offset: int, events: int) -> None:
@@ -215,10 +213,22 @@ def _validate_natively(
 
     return _nativecheck.check_file(
         args.file,
-        threads,
+        _workers_for(args, size),
         progress=progress if show_progress else None,
         **_options(args, lifecycle),
     )
+
+
+def _workers_for(args: argparse.Namespace, size: int) -> int:
+    """``--workers``, or by default one per core for a large file (threads or processes)."""
+    from jobfsm import _workers
+
+    return args.workers if args.workers is not None else _workers.default_workers(size)
+
+
+def _clear_progress() -> None:
+    sys.stderr.write("\r\033[K")
+    sys.stderr.flush()
 
 
 def _validate_on_workers(
@@ -232,7 +242,7 @@ def _validate_on_workers(
     """
     from jobfsm import _workers
 
-    workers = args.workers if args.workers is not None else _workers.default_workers(size)
+    workers = _workers_for(args, size)
     if workers < 2:
         return None
     report: Report | None = _workers.validate_file(
@@ -276,8 +286,7 @@ def _validate_columnar(args: argparse.Namespace, name: str) -> int:
         return _fail(f"{name}: cannot read: {exc.strerror or exc}")
     finally:
         if show_progress:
-            sys.stderr.write("\r\033[K")
-            sys.stderr.flush()
+            _clear_progress()
     return _print_report(args, name, report, reading, [], lifecycle, as_target)
 
 
