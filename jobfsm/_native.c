@@ -117,28 +117,33 @@ static int table_grow(Table *t) {
     return 1;
 }
 
+/* The slot of key: its entry, or the empty slot where it would go. */
+static Entry *table_slot(const Table *t, const char *key, uint32_t len, uint64_t hash) {
+    size_t i = hash & t->mask;
+    for (;;) {
+        Entry *e = &t->slots[i];
+        if (e->key == NULL ||
+            (e->hash == hash && e->len == len && memcmp(e->key, key, len) == 0)) {
+            return e;
+        }
+        i = (i + 1) & t->mask;
+    }
+}
+
 /* The entry of key (made empty-handed, *created set, when new); NULL when out of memory. */
 static Entry *table_find(Table *t, const char *key, uint32_t len, uint64_t hash, int *created) {
     if ((t->used + 1) * 2 > t->mask + 1 && !table_grow(t)) {
         return NULL;
     }
-    size_t i = hash & t->mask;
-    for (;;) {
-        Entry *e = &t->slots[i];
-        if (e->key == NULL) {
-            e->key = key;
-            e->len = len;
-            e->hash = hash;
-            t->used++;
-            *created = 1;
-            return e;
-        }
-        if (e->hash == hash && e->len == len && memcmp(e->key, key, len) == 0) {
-            *created = 0;
-            return e;
-        }
-        i = (i + 1) & t->mask;
+    Entry *e = table_slot(t, key, len, hash);
+    *created = e->key == NULL;
+    if (*created) {
+        e->key = key;
+        e->len = len;
+        e->hash = hash;
+        t->used++;
     }
+    return e;
 }
 
 static uint64_t hash_bytes(const char *p, size_t n) {
@@ -444,20 +449,6 @@ give_up:
     return NULL;
 }
 
-static const Entry *table_get(const Table *t, const char *key, uint32_t len, uint64_t hash) {
-    size_t i = hash & t->mask;
-    for (;;) {
-        const Entry *e = &t->slots[i];
-        if (e->key == NULL) {
-            return NULL;
-        }
-        if (e->hash == hash && e->len == len && memcmp(e->key, key, len) == 0) {
-            return e;
-        }
-        i = (i + 1) & t->mask;
-    }
-}
-
 /* Pass two: the number and bytes of each line of a dirty job, in order. */
 static void *collect_range(void *arg) {
     Range *g = arg;
@@ -476,8 +467,8 @@ static void *collect_range(void *arg) {
         if (parse_line(text, text_end, g->rules, &job, &job_len, &status, &time) <= 0) {
             continue; /* blank (pass one read every line) */
         }
-        const Entry *e = table_get(g->all, job, job_len, hash_bytes(job, job_len));
-        if (e == NULL || !e->dirty) {
+        const Entry *e = table_slot(g->all, job, job_len, hash_bytes(job, job_len));
+        if (!e->dirty) { /* (an empty slot is not dirty either) */
             continue;
         }
         if ((long long)g->n_spots >= g->max_spots) {
@@ -513,7 +504,8 @@ static void *run_task(void *arg) {
 }
 
 /* Run work on every range, a thread each, without the GIL (*state holds this thread's);
- * meanwhile look for signals every few milliseconds. 1 when a signal's handler raised. */
+ * meanwhile look for signals every few milliseconds. -1 when a signal's handler (or
+ * progress) raised, else whether every range ended well. */
 static int run_all(Range *ranges, int n, void *(*work)(void *), PyThreadState **state,
                    PyObject *progress) {
     int finished = 0, interrupted = 0;
@@ -549,12 +541,14 @@ static int run_all(Range *ranges, int n, void *(*work)(void *), PyThreadState **
             break;
         }
     }
+    int ok = 1;
     for (int k = 0; k < n; k++) {
         if (started[k]) {
             pthread_join(threads[k], NULL);
         }
+        ok = ok && ranges[k].ok;
     }
-    return interrupted;
+    return interrupted ? -1 : ok;
 }
 
 /* Join the later ranges' summaries into the first one's table, in file order; a job
@@ -705,12 +699,8 @@ static PyObject *check(PyObject *self, PyObject *args) {
     /* Pass one folds the ranges, then their summaries are merged; pass two, only when
      * some job broke a rule, collects that job's lines for the exact reader. */
     PyThreadState *state = PyEval_SaveThread();
-    int interrupted = run_all(ranges, n, fold_range, &state, progress);
-    int clean = !interrupted;
-    for (int k = 0; k < n; k++) {
-        clean = clean && ranges[k].ok;
-    }
-    clean = clean && merge(ranges, n, &rules);
+    int ran = run_all(ranges, n, fold_range, &state, progress);
+    int clean = ran == 1 && merge(ranges, n, &rules);
     size_t dirty = clean ? count_dirty(&ranges[0].table, &rules, require_terminal) : 0;
     if (clean && dirty) {
         long long line = 1;
@@ -720,14 +710,11 @@ static PyObject *check(PyObject *self, PyObject *args) {
             ranges[k].max_spots = max_lines / n;
             line += ranges[k].lines;
         }
-        interrupted = run_all(ranges, n, collect_range, &state, NULL);
-        clean = !interrupted;
-        for (int k = 0; k < n; k++) {
-            clean = clean && ranges[k].ok;
-        }
+        ran = run_all(ranges, n, collect_range, &state, NULL);
+        clean = ran == 1;
     }
     PyEval_RestoreThread(state);
-    if (interrupted) {
+    if (ran < 0) {
         goto done; /* the signal handler's exception (KeyboardInterrupt) goes up */
     }
     if (!clean) {
