@@ -154,11 +154,15 @@ def _cli(path: Path, *options: str) -> int:
 
 def _cli_python(path: Path, *options: str) -> int:
     """The command without the compiled pass: the exact reader alone."""
+    before = os.environ.get("JOBFSM_NO_NATIVE")
     os.environ["JOBFSM_NO_NATIVE"] = "1"
     try:
         return _cli(path, *options)
     finally:
-        del os.environ["JOBFSM_NO_NATIVE"]
+        if before is None:
+            del os.environ["JOBFSM_NO_NATIVE"]
+        else:
+            os.environ["JOBFSM_NO_NATIVE"] = before
 
 
 def _cli_standard_library(path: Path) -> int:
